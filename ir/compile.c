@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The compile driver: import the ONNX model, bind the target, run the pass
+ * pipeline, and write the program. The aimcc command and library callers
+ * enter here.
+ */
+#include "aimcc/aimcc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/emit.h"
+#include "frontend/onnx_import.h"
+#include "ir/ir.h"
+#include "ir/target.h"
+#include "passes/pass.h"
+
+struct aimcc_compile {
+    aimcc_arena *arena;
+    aimcc_module *module;
+    aimcc_target *target;
+};
+
+/* Imports the model; when an op moved a batch axis that came from a fixed
+ * leading 1, imports again with that dimension kept at its exported size. */
+static aimcc_status import_model(aimcc_ctx *ctx, aimcc_compile *compile, const char *model_path,
+                                 const aimcc_options *options)
+{
+    aimcc_status status = aimcc_onnx_import(ctx, compile->arena, model_path, options,
+                                            &compile->module);
+    if (status == AIMCC_OK || options->fixed_batch)
+        return status;
+    if (status != AIMCC_ERR_UNSUPPORTED || !compile->module || !compile->module->batch_broken)
+        return status;
+
+    aimcc_options fixed = *options;
+    fixed.fixed_batch = true;
+    aimcc_diag first = *aimcc_ctx_diag(ctx);
+    aimcc_ctx_clear(ctx);
+    status = aimcc_onnx_import(ctx, compile->arena, model_path, &fixed, &compile->module);
+    if (status == AIMCC_ERR_UNSUPPORTED && compile->module && compile->module->batch_broken) {
+        /* The batch is symbolic, so no exported size exists: report the first reason. */
+        aimcc_ctx_clear(ctx);
+        return aimcc_fail(ctx, first.status, first.node, first.op, "%s", first.message);
+    }
+    if (status == AIMCC_OK)
+        AIMCC_LOG(AIMCC_LOG_INFO, "frontend", NULL,
+                  "an op moves the batch axis, so the program runs at the exported batch size");
+    return status;
+}
+
+aimcc_status aimcc_compile_model(aimcc_ctx *ctx, const char *model_path, const aimcc_options *options,
+                                 aimcc_compile **out)
+{
+    static const aimcc_options no_options;
+    if (!options)
+        options = &no_options;
+    *out = NULL;
+
+    aimcc_compile *compile = calloc(1, sizeof *compile);
+    if (!compile)
+        return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
+    compile->arena = aimcc_arena_create();
+    if (!compile->arena) {
+        free(compile);
+        return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
+    }
+
+    aimcc_ctx_set_pass(ctx, "target");
+    aimcc_status status = aimcc_target_load(ctx, compile->arena,
+                                            options->target ? options->target : "float",
+                                            options->sets, options->n_sets, &compile->target);
+    if (status != AIMCC_OK)
+        goto fail;
+
+    aimcc_ctx_set_pass(ctx, "frontend");
+    aimcc_ctx_set_file(ctx, model_path);
+    status = import_model(ctx, compile, model_path, options);
+    if (status != AIMCC_OK)
+        goto fail;
+    compile->module->target = compile->target;
+    compile->module->target_name = compile->target->name;
+
+    status = aimcc_pipeline_run(ctx, compile->module, options);
+    if (status != AIMCC_OK)
+        goto fail;
+    aimcc_ctx_set_pass(ctx, NULL);
+    *out = compile;
+    return AIMCC_OK;
+
+fail:
+    aimcc_compile_destroy(compile);
+    return status;
+}
+
+aimcc_module *aimcc_compile_module(aimcc_compile *compile)
+{
+    return compile->module;
+}
+
+void aimcc_compile_destroy(aimcc_compile *compile)
+{
+    if (!compile)
+        return;
+    aimcc_arena_destroy(compile->arena);
+    free(compile);
+}
+
+aimcc_status aimcc_compile_write_program(aimcc_ctx *ctx, aimcc_compile *compile, const char *path)
+{
+    aimcc_ctx_set_pass(ctx, "backend");
+    const aimcc_status status = aimcc_emit_program(ctx, compile->module, path);
+    aimcc_ctx_set_pass(ctx, NULL);
+    return status;
+}
+
+aimcc_status aimcc_compile_dump(aimcc_ctx *ctx, aimcc_compile *compile, void *file, bool weights)
+{
+    return aimcc_ir_print(ctx, compile->module, (FILE *)file, weights);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Public API of libaimrt: load and validate a compiled program (.aimc), bind
+ * it to a device for a maximum batch size, and run it. Everything is
+ * allocated at load and at session creation, nothing per inference.
+ */
+#ifndef AIMRT_AIMRT_H
+#define AIMRT_AIMRT_H
+
+#include <stdio.h>
+
+#include "aimrt/device.h"
+#include "aimrt/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A one-line reason for the last failure, filled by calls that take one. */
+typedef struct aimrt_error {
+    aimrt_status status;
+    char message[512];
+} aimrt_error;
+
+typedef struct aimrt_program aimrt_program;
+typedef struct aimrt_session aimrt_session;
+
+/*
+ * Validates a program image (every offset, length, count, enum and opcode is
+ * checked before use) and builds the program. The bytes are copied. Returns
+ * AIMRT_ERR_INVALID_PROGRAM with a reason on a malformed image.
+ */
+aimrt_status aimrt_program_load(const void *bytes, size_t size, aimrt_program **out, aimrt_error *error);
+
+/* Reads a .aimc file and calls aimrt_program_load. */
+aimrt_status aimrt_program_load_file(const char *path, aimrt_program **out, aimrt_error *error);
+
+void aimrt_program_free(aimrt_program *program);
+
+/* Describes one graph input or output. Shapes hold dims[0] = 1 when batched. */
+typedef struct aimrt_io_info {
+    const char *name;
+    aimrt_dtype dtype;
+    int rank;
+    int64_t dims[AIMRT_MAX_RANK];
+    int batched;  /* 1 when dims[0] is the run-time batch */
+} aimrt_io_info;
+
+int aimrt_program_n_inputs(const aimrt_program *program);
+int aimrt_program_n_outputs(const aimrt_program *program);
+/* Fill *info for input or output i; return AIMRT_ERR_INVALID_ARG when i is out of range. */
+aimrt_status aimrt_program_input(const aimrt_program *program, int i, aimrt_io_info *info);
+aimrt_status aimrt_program_output(const aimrt_program *program, int i, aimrt_io_info *info);
+
+/* Returns the count of tiles the program writes. */
+int32_t aimrt_program_n_tiles(const aimrt_program *program);
+
+/* Fills *desc for tile i (kind index, rows, cols); returns AIMRT_ERR_INVALID_ARG
+ * when i is out of range. aimrt_device_exact_create takes these descriptions. */
+aimrt_status aimrt_program_tile(const aimrt_program *program, int32_t i, aimrt_tile_desc *desc);
+
+/* Fills tiles[0 .. aimrt_program_n_tiles) with every tile's description. */
+void aimrt_program_tiles(const aimrt_program *program, aimrt_tile_desc *tiles);
+
+/*
+ * Prints a program for `aimcc inspect`: header, sections, metadata, tile
+ * kinds, tensors, ops, and the tiles and cell utilization of every LINEAR op
+ * and in total. With json != 0 prints one JSON object instead of text.
+ * Returns AIMRT_ERR_IO when writing to out fails.
+ */
+aimrt_status aimrt_program_describe(const aimrt_program *program, FILE *out, int json);
+
+/*
+ * Creates a session: binds the program to a device, writes its tiles, and
+ * allocates buffers for up to max_batch samples per run. A batch size only
+ * applies to programs whose inputs are batched; others run one sample.
+ */
+aimrt_status aimrt_session_create(const aimrt_program *program, const aimrt_device *device,
+                                  int64_t max_batch, aimrt_session **out, aimrt_error *error);
+
+void aimrt_session_free(aimrt_session *session);
+
+/*
+ * Runs batch samples (1 <= batch <= max_batch; 1 for unbatched programs).
+ * inputs[i] points at graph input i in its dtype, batch samples back to back;
+ * outputs[i] receives graph output i the same way. first_sample is the global
+ * index of the first sample, which keys the device's dynamic noise.
+ */
+aimrt_status aimrt_session_run(aimrt_session *session, int64_t batch, int64_t first_sample,
+                               const void *const *inputs, void *const *outputs,
+                               aimrt_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

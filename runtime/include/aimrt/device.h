@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device interface of libaimrt: what stands behind the tiles. The
+ * simulator, the exact device and a chip team's driver implement the same
+ * struct of function pointers. It opens with its own size and version so a
+ * driver built against an older header is recognized.
+ */
+#ifndef AIMRT_DEVICE_H
+#define AIMRT_DEVICE_H
+
+#include "aimrt/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AIMRT_DEVICE_VERSION 1
+
+/* What the runtime tells a device about one tile when it writes it. */
+typedef struct aimrt_tile_desc {
+    int32_t tile;       /* tile index in the program */
+    int32_t kind;       /* tile kind index in the program */
+    int64_t rows;
+    int64_t cols;
+} aimrt_tile_desc;
+
+typedef struct aimrt_device {
+    size_t size;        /* sizeof(aimrt_device) of the caller's header */
+    uint32_t version;   /* AIMRT_DEVICE_VERSION */
+    const char *name;   /* "exact", "sim", ... */
+    void *state;        /* owned by the device */
+
+    /* Writes a tile's cell values, rows x cols row-major (row = input line).
+     * On the float target the values are the weights themselves. */
+    aimrt_status (*write_tile)(void *state, const aimrt_tile_desc *tile, const float *levels);
+
+    /* Sets the time since programming in seconds (>= 0). */
+    aimrt_status (*set_time)(void *state, double seconds);
+
+    /*
+     * Runs one MVM phase on rows [row0, row0+n_rows) and columns
+     * [col0, col0+n_cols) of a tile for n_vectors input vectors:
+     * y[v][c] = sum_r x[v][r] * G[row0 + r][col0 + c]. x is n_vectors x n_rows,
+     * y is n_vectors x n_cols, both row-major. sample_index[v] is vector v's
+     * global sample index and mvm_index[v] its MVM index within the sample,
+     * which key dynamic noise.
+     */
+    aimrt_status (*mvm)(void *state, int32_t tile, int64_t row0, int64_t n_rows, int64_t col0,
+                        int64_t n_cols, int64_t n_vectors, const float *x, float *y,
+                        const int64_t *sample_index, const int64_t *mvm_index);
+
+    /* Releases the device's state. */
+    void (*destroy)(void *state);
+} aimrt_device;
+
+/*
+ * Creates the exact device for n_tiles tiles described by tiles[]. On the
+ * float target it computes in float. Caller frees with device->destroy(state)
+ * and then aimrt_device_free.
+ */
+aimrt_status aimrt_device_exact_create(int32_t n_tiles, const aimrt_tile_desc *tiles,
+                                       aimrt_device **out);
+void aimrt_device_free(aimrt_device *device);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
