@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Matrix products run digitally with OpenBLAS: MatMul (numpy matmul
+ * semantics: 1-D operands and broadcast batch dims), Gemm (ONNX attributes,
+ * c broadcast to [M, N]) and Linear (x [..., K] times w [K, N] plus bias, the
+ * float meaning of the analog product).
+ */
+#include "kernels/kernels.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* Scales y[m x n] (row stride ldy) by beta, writing zeros when beta is 0. */
+static void scale_rows(aimrt_dtype dtype, int64_t m, int64_t n, double beta, void *y, int64_t ldy)
+{
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t j = 0; j < n; j++) {
+            if (dtype == AIMRT_DTYPE_FLOAT) {
+                float *v = (float *)y + i * ldy + j;
+                *v = beta == 0.0 ? 0.0f : (float)(beta * *v);
+            } else {
+                double *v = (double *)y + i * ldy + j;
+                *v = beta == 0.0 ? 0.0 : beta * *v;
+            }
+        }
+    }
+}
+
+/* y[m x n] = alpha * op(a) * op(b) + beta * y, row-major, in the dtype given. */
+static void gemm(aimrt_dtype dtype, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                 double alpha, const void *a, int64_t lda, const void *b, int64_t ldb, double beta,
+                 void *y, int64_t ldy)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        /* BLAS rejects a leading dimension of 0, and the product is zero. */
+        scale_rows(dtype, m, n, beta, y, ldy);
+        return;
+    }
+    const enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
+    const enum CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
+    if (dtype == AIMRT_DTYPE_FLOAT)
+        cblas_sgemm(CblasRowMajor, ta, tb, (blasint)m, (blasint)n, (blasint)k, (float)alpha, a,
+                    (blasint)lda, b, (blasint)ldb, (float)beta, y, (blasint)ldy);
+    else
+        cblas_dgemm(CblasRowMajor, ta, tb, (blasint)m, (blasint)n, (blasint)k, alpha, a,
+                    (blasint)lda, b, (blasint)ldb, beta, y, (blasint)ldy);
+}
+
+void aimrt_kernel_gemm(aimrt_dtype dtype, int64_t m, int64_t n, int64_t k, const void *a,
+                       const void *b, void *y)
+{
+    gemm(dtype, false, false, m, n, k, 1.0, a, k, b, n, 1.0, y, n);
+}
+
+/* OpenBLAS takes blasint (32-bit in Debian's build) dims. */
+static aimrt_status check_blas_dims(aimrt_op_call *call, int64_t m, int64_t n, int64_t k)
+{
+    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX)
+        return aimrt_kernel_fail(call, AIMRT_ERR_UNSUPPORTED,
+                                 "matrix dims %lld x %lld x %lld exceed the BLAS limit %d",
+                                 (long long)m, (long long)n, (long long)k, INT32_MAX);
+    return AIMRT_OK;
+}
+
+/* ---- MatMul ---- */
+
+typedef struct matmul_plan {
+    int64_t m, n, k;
+    int batch_rank;
+    int64_t batch[AIMRT_MAX_RANK];
+    int64_t a_strides[AIMRT_MAX_RANK]; /* batch strides in matrices, 0 on broadcast dims */
+    int64_t b_strides[AIMRT_MAX_RANK];
+} matmul_plan;
+
+/* Fills the batch strides (in matrices) of an operand with batch dims
+ * dims[0..rank) against the broadcast batch shape. */
+static void batch_strides(const int64_t *dims, int rank, const matmul_plan *p, int64_t *strides)
+{
+    int64_t stride = 1;
+    for (int i = p->batch_rank - 1; i >= 0; i--) {
+        const int j = i - (p->batch_rank - rank);
+        const int64_t d = j >= 0 ? dims[j] : 1;
+        strides[i] = d == 1 ? 0 : stride;
+        stride *= d;
+    }
+}
+
+static aimrt_status plan_matmul(aimrt_op_call *call, matmul_plan *p, int *rank, int64_t *dims)
+{
+    const aimrt_tensor *a = &call->inputs[0], *b = &call->inputs[1];
+    if (a->rank < 1 || b->rank < 1)
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG, "operands must have rank >= 1");
+    p->m = a->rank == 1 ? 1 : a->dims[a->rank - 2];
+    p->k = a->dims[a->rank - 1];
+    p->n = b->rank == 1 ? 1 : b->dims[b->rank - 1];
+    const int64_t kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
+    if (kb != p->k)
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "a has %lld columns but b has %lld rows", (long long)p->k,
+                                 (long long)kb);
+
+    /* Broadcast the batch dims: all but the last two of each operand. */
+    const int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
+    p->batch_rank = ra > rb ? ra : rb;
+    for (int i = 0; i < p->batch_rank; i++) {
+        const int ia = i - (p->batch_rank - ra), ib = i - (p->batch_rank - rb);
+        const int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+        if (da != db && da != 1 && db != 1)
+            return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                     "batch dims %lld and %lld do not broadcast", (long long)da,
+                                     (long long)db);
+        p->batch[i] = da == 1 ? db : da;
+    }
+    batch_strides(a->dims, ra, p, p->a_strides);
+    batch_strides(b->dims, rb, p, p->b_strides);
+
+    *rank = p->batch_rank;
+    memcpy(dims, p->batch, sizeof(int64_t) * (size_t)p->batch_rank);
+    if (a->rank > 1)
+        dims[(*rank)++] = p->m;
+    if (b->rank > 1)
+        dims[(*rank)++] = p->n;
+    return check_blas_dims(call, p->m, p->n, p->k);
+}
+
+aimrt_status aimrt_kernel_matmul_infer(aimrt_op_call *call)
+{
+    aimrt_status status = aimrt_kernel_check_arity(call, 2, 2);
+    if (status == AIMRT_OK)
+        status = aimrt_kernel_check_float(call, &call->inputs[0], "a", NULL);
+    if (status == AIMRT_OK)
+        status = aimrt_kernel_check_float(call, &call->inputs[1], "b", &call->inputs[0]);
+    if (status != AIMRT_OK)
+        return status;
+    matmul_plan p;
+    int rank;
+    int64_t dims[AIMRT_MAX_RANK + 2];
+    status = plan_matmul(call, &p, &rank, dims);
+    if (status != AIMRT_OK)
+        return status;
+    return aimrt_kernel_set_output(call, call->inputs[0].dtype, rank, dims);
+}
+
+aimrt_status aimrt_kernel_matmul_run(aimrt_op_call *call)
+{
+    const aimrt_tensor *a = &call->inputs[0], *b = &call->inputs[1];
+    aimrt_tensor *y = &call->outputs[0];
+    matmul_plan p;
+    int rank;
+    int64_t dims[AIMRT_MAX_RANK + 2];
+    aimrt_status status = plan_matmul(call, &p, &rank, dims);
+    if (status != AIMRT_OK)
+        return status;
+
+    const int64_t esize = (int64_t)aimrt_dtype_size(y->dtype);
+    int64_t n_batch = 1;
+    for (int i = 0; i < p.batch_rank; i++)
+        n_batch *= p.batch[i];
+
+    /* b shared by every batch with a contiguous a: one product of n_batch * m rows. */
+    bool b_shared = true;
+    for (int i = 0; i < p.batch_rank; i++)
+        b_shared = b_shared && p.b_strides[i] == 0 && (p.a_strides[i] != 0 || p.batch[i] == 1);
+    if (b_shared && n_batch * p.m <= INT32_MAX) {
+        gemm(y->dtype, false, false, n_batch * p.m, p.n, p.k, 1.0, a->data, p.k, b->data, p.n, 0.0,
+             y->data, p.n);
+        return AIMRT_OK;
+    }
+
+    int64_t index[AIMRT_MAX_RANK] = {0}, off_a = 0, off_b = 0;
+    for (int64_t t = 0; t < n_batch; t++) {
+        gemm(y->dtype, false, false, p.m, p.n, p.k, 1.0,
+             (const char *)a->data + off_a * p.m * p.k * esize, p.k,
+             (const char *)b->data + off_b * p.k * p.n * esize, p.n, 0.0,
+             (char *)y->data + t * p.m * p.n * esize, p.n);
+        for (int i = p.batch_rank - 1; i >= 0; i--) {
+            off_a += p.a_strides[i];
+            off_b += p.b_strides[i];
+            if (++index[i] < p.batch[i])
+                break;
+            off_a -= p.a_strides[i] * p.batch[i];
+            off_b -= p.b_strides[i] * p.batch[i];
+            index[i] = 0;
+        }
+    }
+    return AIMRT_OK;
+}
+
+/* ---- Gemm ---- */
+
+typedef struct gemm_plan {
+    int64_t m, n, k;
+    bool trans_a, trans_b;
+    double alpha, beta;
+} gemm_plan;
+
+/* Checks that c broadcasts to [m, n] (unidirectionally, rank <= 2). */
+static aimrt_status check_gemm_c(aimrt_op_call *call, const aimrt_tensor *c, const gemm_plan *p)
+{
+    const int64_t want[2] = {p->m, p->n};
+    bool ok = c->rank <= 2;
+    for (int i = 0; ok && i < c->rank; i++) {
+        const int64_t d = c->dims[i], w = want[2 - c->rank + i];
+        ok = d == 1 || d == w;
+    }
+    if (!ok)
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "c of rank %d does not broadcast to [%lld, %lld]", c->rank,
+                                 (long long)p->m, (long long)p->n);
+    return AIMRT_OK;
+}
+
+static aimrt_status plan_gemm(aimrt_op_call *call, gemm_plan *p)
+{
+    const aimrt_tensor *a = &call->inputs[0], *b = &call->inputs[1];
+    const aimrt_tensor *c = aimrt_kernel_input(call, 2);
+    int64_t trans_a, trans_b;
+    aimrt_status status = aimrt_kernel_int(call, AIMRT_ATTR_TRANS_A, 0, 0, 1, &trans_a);
+    if (status == AIMRT_OK)
+        status = aimrt_kernel_int(call, AIMRT_ATTR_TRANS_B, 0, 0, 1, &trans_b);
+    if (status == AIMRT_OK)
+        status = aimrt_kernel_check_float(call, a, "a", NULL);
+    if (status == AIMRT_OK)
+        status = aimrt_kernel_check_float(call, b, "b", a);
+    if (status == AIMRT_OK && c)
+        status = aimrt_kernel_check_float(call, c, "c", a);
+    if (status != AIMRT_OK)
+        return status;
+    if (a->rank != 2 || b->rank != 2)
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "a and b have ranks %d and %d but take rank 2", a->rank, b->rank);
+
+    p->trans_a = trans_a != 0;
+    p->trans_b = trans_b != 0;
+    p->m = a->dims[p->trans_a ? 1 : 0];
+    p->k = a->dims[p->trans_a ? 0 : 1];
+    p->n = b->dims[p->trans_b ? 0 : 1];
+    const int64_t kb = b->dims[p->trans_b ? 1 : 0];
+    if (kb != p->k)
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "op(a) has %lld columns but op(b) has %lld rows", (long long)p->k,
+                                 (long long)kb);
+    p->alpha = aimrt_attr_float(call->attrs, call->n_attrs, AIMRT_ATTR_ALPHA, 1.0f);
+    p->beta = c ? aimrt_attr_float(call->attrs, call->n_attrs, AIMRT_ATTR_BETA, 1.0f) : 0.0;
+    status = c ? check_gemm_c(call, c, p) : AIMRT_OK;
+    if (status != AIMRT_OK)
+        return status;
+    return check_blas_dims(call, p->m, p->n, p->k);
+}
+
+aimrt_status aimrt_kernel_gemm_infer(aimrt_op_call *call)
+{
+    aimrt_status status = aimrt_kernel_check_arity(call, 2, 3);
+    if (status != AIMRT_OK)
+        return status;
+    gemm_plan p;
+    status = plan_gemm(call, &p);
+    if (status != AIMRT_OK)
+        return status;
+    const int64_t dims[2] = {p.m, p.n};
+    return aimrt_kernel_set_output(call, call->inputs[0].dtype, 2, dims);
+}
+
+/* Writes t broadcast to rows x cols into y (t has rank <= 2 and broadcasts). */
+static void fill_broadcast(const aimrt_tensor *t, int64_t rows, int64_t cols, void *y)
+{
+    const int64_t esize = (int64_t)aimrt_dtype_size(t->dtype);
+    const int64_t t_rows = t->rank == 2 ? t->dims[0] : 1;
+    const int64_t t_cols = t->rank >= 1 ? t->dims[t->rank - 1] : 1;
+    for (int64_t i = 0; i < rows; i++) {
+        const char *src = (const char *)t->data + (t_rows == 1 ? 0 : i) * t_cols * esize;
+        char *dst = (char *)y + i * cols * esize;
+        if (t_cols == cols) {
+            memcpy(dst, src, (size_t)(cols * esize));
+            continue;
+        }
+        for (int64_t j = 0; j < cols; j++)
+            memcpy(dst + j * esize, src, (size_t)esize);
+    }
+}
+
+aimrt_status aimrt_kernel_gemm_run(aimrt_op_call *call)
+{
+    const aimrt_tensor *a = &call->inputs[0], *b = &call->inputs[1];
+    const aimrt_tensor *c = aimrt_kernel_input(call, 2);
+    aimrt_tensor *y = &call->outputs[0];
+    gemm_plan p;
+    aimrt_status status = plan_gemm(call, &p);
+    if (status != AIMRT_OK)
+        return status;
+
+    if (c)
+        fill_broadcast(c, p.m, p.n, y->data);
+    gemm(y->dtype, p.trans_a, p.trans_b, p.m, p.n, p.k, p.alpha, a->data, a->dims[1], b->data,
+         b->dims[1], p.beta, y->data, p.n);
+    return AIMRT_OK;
+}
+
+/* ---- Linear ---- */
+
+static aimrt_status plan_linear(aimrt_op_call *call, int64_t *rows, int64_t *k, int64_t *n)
+{
+    const aimrt_tensor *x = &call->inputs[0], *w = &call->inputs[1];
+    const aimrt_tensor *bias = aimrt_kernel_input(call, 2);
+    aimrt_status status = aimrt_kernel_check_float(call, x, "x", NULL);
+    if (status == AIMRT_OK)
+        status = aimrt_kernel_check_float(call, w, "w", x);
+    if (status == AIMRT_OK && bias)
+        status = aimrt_kernel_check_float(call, bias, "bias", x);
+    if (status != AIMRT_OK)
+        return status;
+    if (x->rank < 1 || w->rank != 2 || x->dims[x->rank - 1] != w->dims[0])
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "x [..., K] and w [K, N] do not match: x rank %d, w rank %d",
+                                 x->rank, w->rank);
+    *k = w->dims[0];
+    *n = w->dims[1];
+    if (bias && (bias->rank != 1 || bias->dims[0] != *n))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG, "bias must have shape [%lld]",
+                                 (long long)*n);
+    *rows = 1;
+    for (int i = 0; i < x->rank - 1; i++)
+        *rows *= x->dims[i];
+    return check_blas_dims(call, *rows, *n, *k);
+}
+
+aimrt_status aimrt_kernel_linear_infer(aimrt_op_call *call)
+{
+    aimrt_status status = aimrt_kernel_check_arity(call, 2, 3);
+    if (status != AIMRT_OK)
+        return status;
+    int64_t rows, k, n;
+    status = plan_linear(call, &rows, &k, &n);
+    if (status != AIMRT_OK)
+        return status;
+    const aimrt_tensor *x = &call->inputs[0];
+    int64_t dims[AIMRT_MAX_RANK];
+    memcpy(dims, x->dims, sizeof dims);
+    dims[x->rank - 1] = n;
+    return aimrt_kernel_set_output(call, x->dtype, x->rank, dims);
+}
+
+aimrt_status aimrt_kernel_linear_run(aimrt_op_call *call)
+{
+    const aimrt_tensor *x = &call->inputs[0], *w = &call->inputs[1];
+    const aimrt_tensor *bias = aimrt_kernel_input(call, 2);
+    aimrt_tensor *y = &call->outputs[0];
+    int64_t rows, k, n;
+    aimrt_status status = plan_linear(call, &rows, &k, &n);
+    if (status != AIMRT_OK)
+        return status;
+
+    if (bias)
+        fill_broadcast(bias, rows, n, y->data);
+    gemm(y->dtype, false, false, rows, n, k, 1.0, x->data, k, w->data, n, bias ? 1.0 : 0.0, y->data,
+         n);
+    return AIMRT_OK;
+}
