@@ -21,8 +21,8 @@ struct aimcc_compile {
     aimcc_target *target;
 };
 
-/* Imports the model; when an op moved a batch axis that came from a fixed
- * leading 1, imports again with that dimension kept at its exported size. */
+/* Imports the model. When an op moves a batch axis that came from a fixed
+ * leading 1, the model is imported again with that dimension fixed. */
 static aimcc_status import_model(aimcc_ctx *ctx, aimcc_compile *compile, const char *model_path,
                                  const aimcc_options *options)
 {

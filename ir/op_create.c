@@ -66,7 +66,7 @@ static bool normalizes_axis0(aimrt_op code, int n_attrs, const aimrt_attr *attrs
 /*
  * Marks outputs batched when inference at batch 1 and batch 2 differs exactly
  * in dims[0] (1 versus 2). An op with a batched input must keep the batch on
- * axis 0 of every output; otherwise the model is not batch-agnostic.
+ * axis 0 of every output, or else the model is not batch-agnostic.
  */
 static aimcc_status classify_batch(aimcc_ctx *ctx, aimcc_module *module, aimrt_op code,
                                    const char *node, const char *onnx_type, int n_attrs,

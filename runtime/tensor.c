@@ -142,11 +142,11 @@ uint16_t aimrt_float_to_half(float value)
     }
 
     /* Round half to even on the bits shifted out. */
-    const uint32_t kept = mantissa >> shift;
-    const uint32_t rest = mantissa & ((1u << shift) - 1u);
+    const uint32_t truncated = mantissa >> shift;
+    const uint32_t remainder = mantissa & ((1u << shift) - 1u);
     const uint32_t halfway = 1u << (shift - 1);
-    uint32_t result = (half_exponent << 10) + kept;
-    if (rest > halfway || (rest == halfway && (kept & 1u)))
+    uint32_t result = (half_exponent << 10) + truncated;
+    if (remainder > halfway || (remainder == halfway && (truncated & 1u)))
         result++;
     return (uint16_t)(sign | result);
 }
