@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A compile target: the chip's tile budget and its tile kinds, read from a
- * target JSON file (targets/*.json) by aimcc_target_load.
+ * target JSON file (a preset in targets/ or a path) by aimcc_target_load.
  */
 #ifndef AIMCC_TARGET_H
 #define AIMCC_TARGET_H
@@ -10,6 +10,8 @@
 #include "ir/arena.h"
 
 #define AIMCC_TARGET_FORMAT 1
+
+typedef struct aimcc_target aimcc_target;
 
 typedef enum aimcc_domain {
     AIMCC_DOMAIN_CURRENT = 0,
