@@ -180,6 +180,12 @@ aimcc_status aimcc_ir_print(aimcc_ctx *ctx, const aimcc_module *module, FILE *fi
 aimcc_status aimcc_ir_parse(aimcc_ctx *ctx, aimcc_arena *arena, const char *text, size_t size,
                             const char *file_name, aimcc_module **out);
 
+/* Version of the IR text form, stated on the dump's first line ("aimcc-ir 1"). */
+#define AIMCC_IR_VERSION 1
+
+/* Returns the text name of an AIMCC_PROP_* bit number ("mapped" for 2), or NULL. */
+const char *aimcc_ir_property_name(int bit);
+
 
 
 /*

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IR verifier runs after every pass in debug builds, with --verify-each,
+ * and at the end of parsing. It checks dense ids, topological order, use
+ * counts, and output shapes equal to aimrt_op_infer's. It also checks that
+ * tile blocks cover each LINEAR weight matrix exactly once inside their tiles.
+ */
+#include "ir/ir.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/target.h"
+
+/* The op I/O arrays aimcc_ir_op_create accepts. */
+#define MAX_OP_IO 64
+
+typedef struct verifier {
+    aimcc_ctx *ctx;
+    const aimcc_module *module;
+    bool *defined; /* by value id: an input, a constant, or the output of an op already seen */
+    int *n_uses;   /* by value id: op inputs counted while walking the ops */
+} verifier;
+
+static aimcc_status fail_op(verifier *v, const aimcc_op *op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static aimcc_status fail_op(verifier *v, const aimcc_op *op, const char *fmt, ...)
+{
+    char message[1024];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(message, sizeof message, fmt, args);
+    va_end(args);
+    return aimcc_fail(v->ctx, AIMCC_ERR_INTERNAL, op ? op->node : NULL, op ? op->onnx_type : NULL,
+                      "invalid IR: %s", message);
+}
+
+/* Returns true when value is the module's value with its id, not a stray pointer. */
+static bool owns_value(const aimcc_module *module, const aimcc_value *value)
+{
+    return value && value->id >= 0 && value->id < module->n_values &&
+           module->values[value->id] == value;
+}
+
+static aimcc_status check_value(verifier *v, const aimcc_value *value)
+{
+    const aimcc_op *producer = value->kind == AIMCC_VALUE_ACTIVATION ? value->producer : NULL;
+    const char *name = value->name ? value->name : "";
+    if ((int)value->kind < 0 || value->kind >= AIMCC_VALUE_KIND_COUNT)
+        return fail_op(v, producer, "value %%%d \"%s\" has kind %d, outside 0..%d", value->id, name,
+                       (int)value->kind, AIMCC_VALUE_KIND_COUNT - 1);
+    int64_t count;
+    const size_t elem_size = aimrt_dtype_size(value->dtype);
+    if (elem_size == 0 || !aimrt_shape_count(value->rank, value->dims, elem_size, &count))
+        return fail_op(v, producer,
+                       "value %%%d \"%s\" has dtype %d and rank %d, which is not a valid tensor "
+                       "type",
+                       value->id, name, (int)value->dtype, value->rank);
+    if (value->batched && value->rank == 0)
+        return fail_op(v, producer, "value %%%d \"%s\" is batched but has rank 0", value->id, name);
+    if (value->kind == AIMCC_VALUE_CONST && !value->data)
+        return fail_op(v, producer, "constant %%%d \"%s\" has no data", value->id, name);
+    if (value->kind != AIMCC_VALUE_ACTIVATION && value->producer)
+        return fail_op(v, value->producer, "%s %%%d \"%s\" has a producer op",
+                       value->kind == AIMCC_VALUE_INPUT ? "input" : "constant", value->id, name);
+    return AIMCC_OK;
+}
+
+static aimcc_status check_values(verifier *v)
+{
+    const aimcc_module *module = v->module;
+    for (int id = 0; id < module->n_values; id++) {
+        const aimcc_value *value = module->values[id];
+        if (!value)
+            return fail_op(v, NULL, "value table entry %d is NULL", id);
+        if (value->id != id)
+            return fail_op(v, NULL, "value table entry %d holds a value with id %d", id, value->id);
+        const aimcc_status status = check_value(v, value);
+        if (status != AIMCC_OK)
+            return status;
+        v->defined[id] = value->kind != AIMCC_VALUE_ACTIVATION;
+    }
+    return AIMCC_OK;
+}
+
+static aimcc_status check_tiles(verifier *v)
+{
+    const aimcc_module *module = v->module;
+    const aimcc_target *target = module->target;
+    for (int t = 0; t < module->n_tiles; t++) {
+        const aimcc_tile *tile = &module->tiles[t];
+        if (tile->id != t)
+            return fail_op(v, NULL, "tile table entry %d holds tile @t%d", t, tile->id);
+        if (tile->rows <= 0 || tile->cols <= 0)
+            return fail_op(v, NULL, "tile @t%d has %" PRId64 "x%" PRId64 " cells", t, tile->rows,
+                           tile->cols);
+        if (tile->kind < 0 || (target && tile->kind >= target->n_kinds))
+            return fail_op(v, NULL, "tile @t%d has kind %d, but the target has %d kinds", t,
+                           tile->kind, target ? target->n_kinds : 0);
+    }
+    return AIMCC_OK;
+}
+
+/* Checks that every input is defined earlier and counts its use. */
+static aimcc_status check_op_inputs(verifier *v, const aimcc_op *op)
+{
+    if (op->n_inputs < 0 || op->n_inputs > MAX_OP_IO || (op->n_inputs > 0 && !op->inputs))
+        return fail_op(v, op, "the op has %d inputs, outside 0..%d", op->n_inputs, MAX_OP_IO);
+    for (int i = 0; i < op->n_inputs; i++) {
+        const aimcc_value *input = op->inputs[i];
+        if (!input)
+            continue;
+        if (!owns_value(v->module, input))
+            return fail_op(v, op, "input %d is not a value of this module", i);
+        if (!v->defined[input->id])
+            return fail_op(v, op,
+                           "input %d (%%%d) is used before it is defined: the ops are not in "
+                           "topological order, or its producer was removed",
+                           i, input->id);
+        v->n_uses[input->id]++;
+    }
+    return AIMCC_OK;
+}
+
+static aimcc_status check_op_outputs(verifier *v, const aimcc_op *op)
+{
+    if (op->n_outputs < 1 || op->n_outputs > MAX_OP_IO || !op->outputs)
+        return fail_op(v, op, "the op has %d outputs, outside 1..%d", op->n_outputs, MAX_OP_IO);
+    for (int i = 0; i < op->n_outputs; i++) {
+        const aimcc_value *output = op->outputs[i];
+        if (!owns_value(v->module, output))
+            return fail_op(v, op, "output %d is not a value of this module", i);
+        if (output->kind != AIMCC_VALUE_ACTIVATION || output->producer != op)
+            return fail_op(v, op, "output %d (%%%d) is not an activation produced by this op", i,
+                           output->id);
+        if (v->defined[output->id])
+            return fail_op(v, op, "output %d (%%%d) is defined twice", i, output->id);
+        v->defined[output->id] = true;
+    }
+    return AIMCC_OK;
+}
+
+static void format_shape(char *buf, size_t size, const aimrt_tensor *tensor)
+{
+    const char *dtype = aimrt_dtype_name(tensor->dtype);
+    size_t used = (size_t)snprintf(buf, size, "%s[", dtype ? dtype : "?");
+    for (int d = 0; d < tensor->rank && used < size; d++)
+        used +=
+            (size_t)snprintf(buf + used, size - used, "%s%" PRId64, d ? "," : "", tensor->dims[d]);
+    if (used < size)
+        snprintf(buf + used, size - used, "]");
+}
+
+/* Re-runs shape inference as aimcc_ir_op_create does, with batched inputs at
+ * batch 1, and compares every output. */
+static aimcc_status check_op_shapes(verifier *v, const aimcc_op *op)
+{
+    aimrt_tensor inputs[MAX_OP_IO];
+    aimrt_tensor inferred[MAX_OP_IO];
+    memset(inputs, 0, sizeof inputs);
+    memset(inferred, 0, sizeof inferred);
+    for (int i = 0; i < op->n_inputs; i++) {
+        if (!op->inputs[i])
+            continue;
+        inputs[i] = aimcc_ir_value_tensor(op->inputs[i]);
+        if (op->inputs[i]->batched)
+            inputs[i].dims[0] = 1;
+    }
+    char message[256] = "";
+    aimrt_op_call call = {
+        .op = op->code,
+        .n_attrs = op->n_attrs,
+        .attrs = op->attrs,
+        .n_inputs = op->n_inputs,
+        .inputs = inputs,
+        .n_outputs = op->n_outputs,
+        .outputs = inferred,
+        .message = message,
+        .message_size = sizeof message,
+    };
+    if (aimrt_op_infer(&call) != AIMRT_OK)
+        return fail_op(v, op, "shape inference rejects the op: %s", message);
+
+    for (int i = 0; i < op->n_outputs; i++) {
+        const aimrt_tensor actual = aimcc_ir_value_tensor(op->outputs[i]);
+        bool same = actual.dtype == inferred[i].dtype && actual.rank == inferred[i].rank;
+        for (int d = 0; same && d < actual.rank; d++)
+            same = actual.dims[d] == inferred[i].dims[d];
+        if (!same) {
+            char have[128], want[128];
+            format_shape(have, sizeof have, &actual);
+            format_shape(want, sizeof want, &inferred[i]);
+            return fail_op(v, op, "output %d (%%%d) is %s but shape inference gives %s", i,
+                           op->outputs[i]->id, have, want);
+        }
+    }
+    return AIMCC_OK;
+}
+
+/* Checks that one block lies inside its tile and inside the K x N weight matrix. */
+static aimcc_status check_block(verifier *v, const aimcc_op *op, int b, int64_t k, int64_t n)
+{
+    const aimcc_tile_block *block = &op->blocks[b];
+    if (block->tile < 0 || block->tile >= v->module->n_tiles)
+        return fail_op(v, op, "block %d is on tile @t%d, but the module has %d tiles", b,
+                       block->tile, v->module->n_tiles);
+    const aimcc_tile *tile = &v->module->tiles[block->tile];
+    if (block->n_rows <= 0 || block->n_cols <= 0)
+        return fail_op(v, op, "block %d has %" PRId64 "x%" PRId64 " cells", b, block->n_rows,
+                       block->n_cols);
+    /* Compared as "offset <= limit - size" so huge values cannot overflow. */
+    if (block->tile_row < 0 || block->tile_col < 0 || block->n_rows > tile->rows ||
+        block->n_cols > tile->cols || block->tile_row > tile->rows - block->n_rows ||
+        block->tile_col > tile->cols - block->n_cols)
+        return fail_op(v, op,
+                       "block %d (%" PRId64 "x%" PRId64 " at [%" PRId64 ", %" PRId64
+                       "]) does not fit tile @t%d of %" PRId64 "x%" PRId64,
+                       b, block->n_rows, block->n_cols, block->tile_row, block->tile_col,
+                       block->tile, tile->rows, tile->cols);
+    if (block->w_row < 0 || block->w_col < 0 || block->n_rows > k || block->n_cols > n ||
+        block->w_row > k - block->n_rows || block->w_col > n - block->n_cols)
+        return fail_op(v, op,
+                       "block %d (rows %" PRId64 "+%" PRId64 ", columns %" PRId64 "+%" PRId64
+                       ") lies outside the %" PRId64 "x%" PRId64 " weight matrix",
+                       b, block->w_row, block->n_rows, block->w_col, block->n_cols, k, n);
+    return AIMCC_OK;
+}
+
+static bool blocks_overlap(const aimcc_tile_block *a, const aimcc_tile_block *b)
+{
+    return a->w_row < b->w_row + b->n_rows && b->w_row < a->w_row + a->n_rows &&
+           a->w_col < b->w_col + b->n_cols && b->w_col < a->w_col + a->n_cols;
+}
+
+/*
+ * Blocks inside W that do not overlap and whose areas add up to K * N cover
+ * every weight exactly once.
+ * NOTE: replicated weights (the same block on two tiles) fail this check.
+ */
+static aimcc_status check_op_blocks(verifier *v, const aimcc_op *op)
+{
+    const bool mapped = (v->module->properties & AIMCC_PROP_MAPPED) != 0;
+    if (op->code != AIMRT_OP_LINEAR) {
+        if (op->n_blocks != 0)
+            return fail_op(v, op, "a %s op has %d tile blocks; only linear ops have blocks",
+                           aimrt_op_name(op->code), op->n_blocks);
+        return AIMCC_OK;
+    }
+    if (op->n_blocks == 0 && mapped)
+        return fail_op(v, op, "the module is mapped but this linear op has no tile blocks");
+    if (op->n_blocks == 0)
+        return AIMCC_OK;
+    if (op->n_blocks < 0 || !op->blocks)
+        return fail_op(v, op, "the op has %d tile blocks", op->n_blocks);
+
+    const aimcc_value *weight = op->n_inputs > 1 ? op->inputs[1] : NULL;
+    if (!weight || weight->rank != 2)
+        return fail_op(v, op, "the tile blocks need a rank-2 weight matrix as input 1");
+    const int64_t k = weight->dims[0], n = weight->dims[1];
+    int64_t area = 0;
+    for (int b = 0; b < op->n_blocks; b++) {
+        const aimcc_status status = check_block(v, op, b, k, n);
+        if (status != AIMCC_OK)
+            return status;
+        for (int a = 0; a < b; a++) {
+            if (blocks_overlap(&op->blocks[a], &op->blocks[b]))
+                return fail_op(v, op, "blocks %d and %d cover the same weights of %%%d", a, b,
+                               weight->id);
+        }
+        /* Each block lies inside W, so the running sum stays at most K * N. */
+        area += op->blocks[b].n_rows * op->blocks[b].n_cols;
+    }
+    if (area != k * n)
+        return fail_op(v, op,
+                       "the tile blocks cover %" PRId64 " of the %" PRId64 " weights of %%%d "
+                       "(%" PRId64 "x%" PRId64 ")",
+                       area, k * n, weight->id, k, n);
+    return AIMCC_OK;
+}
+
+static aimcc_status check_op(verifier *v, const aimcc_op *op)
+{
+    if ((int)op->code < 0 || op->code >= AIMRT_OP_COUNT)
+        return fail_op(v, op, "op code %d is outside 0..%d", (int)op->code, AIMRT_OP_COUNT - 1);
+    aimcc_status status = check_op_inputs(v, op);
+    if (status == AIMCC_OK)
+        status = check_op_outputs(v, op);
+    if (status == AIMCC_OK)
+        status = check_op_shapes(v, op);
+    if (status == AIMCC_OK)
+        status = check_op_blocks(v, op);
+    return status;
+}
+
+/* Walks the op list; the walk is bounded by the ops ever created, so a cycle fails. */
+static aimcc_status check_ops(verifier *v)
+{
+    const aimcc_module *module = v->module;
+    const aimcc_op *prev = NULL;
+    int n_ops = 0;
+    for (const aimcc_op *op = module->first; op; prev = op, op = op->next) {
+        if (++n_ops > module->next_op_id)
+            return fail_op(v, op, "the op list has more ops than were created: it has a cycle");
+        if (op->prev != prev)
+            return fail_op(v, op, "the op's prev link does not point at the op before it");
+        const aimcc_status status = check_op(v, op);
+        if (status != AIMCC_OK)
+            return status;
+    }
+    if (module->last != prev)
+        return fail_op(v, module->last, "the module's last op is not the end of the op list");
+    return AIMCC_OK;
+}
+
+static aimcc_status check_use_counts(verifier *v)
+{
+    const aimcc_module *module = v->module;
+    for (int id = 0; id < module->n_values; id++) {
+        const aimcc_value *value = module->values[id];
+        if (value->n_uses == v->n_uses[id])
+            continue;
+        const aimcc_op *producer = value->kind == AIMCC_VALUE_ACTIVATION ? value->producer : NULL;
+        return fail_op(v, producer, "value %%%d \"%s\" records %d uses but %d op inputs read it",
+                       id, value->name ? value->name : "", value->n_uses, v->n_uses[id]);
+    }
+    return AIMCC_OK;
+}
+
+static aimcc_status check_graph_io(verifier *v)
+{
+    const aimcc_module *module = v->module;
+    for (int i = 0; i < module->n_inputs; i++) {
+        const aimcc_value *input = module->inputs[i];
+        if (!owns_value(module, input) || input->kind != AIMCC_VALUE_INPUT)
+            return fail_op(v, NULL, "graph input %d is not an input value of this module", i);
+    }
+    for (int i = 0; i < module->n_outputs; i++) {
+        const aimcc_value *output = module->outputs[i];
+        const char *name = module->output_names ? module->output_names[i] : NULL;
+        if (!owns_value(module, output))
+            return fail_op(v, NULL, "graph output %d \"%s\" is not a value of this module", i,
+                           name ? name : "");
+        if (!v->defined[output->id])
+            return fail_op(v, output->producer,
+                           "graph output %d \"%s\" (%%%d) is not defined by any op of the module",
+                           i, name ? name : "", output->id);
+        if (!output->is_output)
+            return fail_op(v, output->producer,
+                           "graph output %d \"%s\" (%%%d) is not marked as an output", i,
+                           name ? name : "", output->id);
+    }
+    return AIMCC_OK;
+}
+
+aimcc_status aimcc_ir_verify(aimcc_ctx *ctx, const aimcc_module *module)
+{
+    verifier v = {.ctx = ctx, .module = module};
+    if (module->n_values < 0 || (module->n_values > 0 && !module->values))
+        return fail_op(&v, NULL, "the module has %d values", module->n_values);
+    const size_t n = (size_t)module->n_values + 1;
+    v.defined = calloc(n, sizeof *v.defined);
+    v.n_uses = calloc(n, sizeof *v.n_uses);
+    aimcc_status status = AIMCC_ERR_NOMEM;
+    if (!v.defined || !v.n_uses) {
+        status = aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory verifying %d values",
+                            module->n_values);
+        goto cleanup;
+    }
+
+    status = check_values(&v);
+    if (status == AIMCC_OK)
+        status = check_tiles(&v);
+    if (status == AIMCC_OK)
+        status = check_ops(&v);
+    if (status == AIMCC_OK)
+        status = check_use_counts(&v);
+    if (status == AIMCC_OK)
+        status = check_graph_io(&v);
+
+cleanup:
+    free(v.defined);
+    free(v.n_uses);
+    return status;
+}
