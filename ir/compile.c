@@ -17,6 +17,7 @@
 
 struct aimcc_compile {
     aimcc_arena *arena;
+    const char *model_path;
     aimcc_module *module;
     aimcc_target *target;
 };
@@ -61,7 +62,9 @@ aimcc_status aimcc_compile_model(aimcc_ctx *ctx, const char *model_path, const a
     if (!compile)
         return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
     compile->arena = aimcc_arena_create();
-    if (!compile->arena) {
+    if (compile->arena)
+        compile->model_path = aimcc_arena_strdup(compile->arena, model_path);
+    if (!compile->arena || !compile->model_path) {
         free(compile);
         return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
     }
@@ -109,7 +112,8 @@ void aimcc_compile_destroy(aimcc_compile *compile)
 aimcc_status aimcc_compile_write_program(aimcc_ctx *ctx, aimcc_compile *compile, const char *path)
 {
     aimcc_ctx_set_pass(ctx, "backend");
-    const aimcc_status status = aimcc_emit_program(ctx, compile->module, path);
+    const aimcc_status status = aimcc_emit_program_source(ctx, compile->module,
+                                                          compile->model_path, path);
     aimcc_ctx_set_pass(ctx, NULL);
     return status;
 }

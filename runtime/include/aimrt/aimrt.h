@@ -74,6 +74,10 @@ aimrt_status aimrt_program_describe(const aimrt_program *program, FILE *out, int
  * Creates a session: binds the program to a device, writes its tiles, and
  * allocates buffers for up to max_batch samples per run. A batch size only
  * applies to programs whose inputs are batched; others run one sample.
+ * The session borrows program and device, which must outlive it. Returns
+ * AIMRT_ERR_INVALID_ARG (bad arguments, a device of another interface
+ * version), AIMRT_ERR_UNSUPPORTED, AIMRT_ERR_DEVICE when writing a tile fails,
+ * or AIMRT_ERR_NOMEM, with a reason in error.
  */
 aimrt_status aimrt_session_create(const aimrt_program *program, const aimrt_device *device,
                                   int64_t max_batch, aimrt_session **out, aimrt_error *error);

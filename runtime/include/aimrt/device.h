@@ -54,9 +54,11 @@ typedef struct aimrt_device {
 } aimrt_device;
 
 /*
- * Creates the exact device for n_tiles tiles described by tiles[]. On the
- * float target it computes in float. Caller frees with device->destroy(state)
- * and then aimrt_device_free.
+ * Creates the exact device for n_tiles tiles described by tiles[], as
+ * aimrt_program_tiles fills them (tiles[i].tile == i). It allocates every
+ * tile's cells now. On the float target it computes in float. Returns
+ * AIMRT_ERR_INVALID_ARG for a bad description, AIMRT_ERR_NOMEM. Caller frees
+ * with device->destroy(state) and then aimrt_device_free.
  */
 aimrt_status aimrt_device_exact_create(int32_t n_tiles, const aimrt_tile_desc *tiles,
                                        aimrt_device **out);

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Layout constants of the binary program format, version 1 (.aimc), and
+ * little-endian field access. The compiler's writer (backend/emit.c) and the
+ * runtime's loader (runtime/program_load.c) share this header, so one set of
+ * numbers defines the file. docs/program-format.md describes every field.
+ */
+#ifndef AIMRT_PROGRAM_FORMAT_H
+#define AIMRT_PROGRAM_FORMAT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define AIMRT_FORMAT_MAGIC "AIMC"
+#define AIMRT_FORMAT_VERSION 1u
+#define AIMRT_FORMAT_ALIGN 64u
+
+/* Header: magic[4], version u32, flags u32, crc32 u32, file_size u64,
+ * n_sections u32, header_size u32, then the section table. */
+#define AIMRT_HEADER_MAGIC 0
+#define AIMRT_HEADER_VERSION 4
+#define AIMRT_HEADER_FLAGS 8
+#define AIMRT_HEADER_CRC 12
+#define AIMRT_HEADER_FILE_SIZE 16
+#define AIMRT_HEADER_N_SECTIONS 24
+#define AIMRT_HEADER_SIZE_FIELD 28
+#define AIMRT_HEADER_TABLE 32
+/* Section table entry: id u32, count u32, offset u64, length u64. */
+#define AIMRT_SECTION_ENTRY_SIZE 24
+/* The header with its table, rounded up to the section alignment. */
+#define AIMRT_HEADER_SIZE 256
+
+/* Section ids, which are also their order in the table. They are fixed and only appended. */
+enum {
+    AIMRT_SECTION_STRINGS = 1,
+    AIMRT_SECTION_TENSORS = 2,
+    AIMRT_SECTION_TILE_KINDS = 3,
+    AIMRT_SECTION_TILES = 4,
+    AIMRT_SECTION_CONSTANTS = 5,
+    AIMRT_SECTION_CODE = 6,
+    AIMRT_SECTION_METADATA = 7,
+    AIMRT_SECTION_COUNT = 7, /* sections in a version 1 file */
+};
+
+/* Tensor record, 104 bytes: name u32 (string offset), dtype u32, kind u32,
+ * rank u32, flags u32, reserved u32, dims i64[8], data_offset u64,
+ * data_length u64 (into the constants section). */
+#define AIMRT_TENSOR_RECORD_SIZE 104
+#define AIMRT_TENSOR_FLAG_BATCHED 1u
+
+/* Tensor kinds. An output is an activation that is also a graph output. A
+ * weight is a LINEAR weight whose values live on tiles only (no data). */
+enum {
+    AIMRT_TENSOR_ACTIVATION = 0,
+    AIMRT_TENSOR_INPUT = 1,
+    AIMRT_TENSOR_CONST = 2,
+    AIMRT_TENSOR_OUTPUT = 3,
+    AIMRT_TENSOR_WEIGHT = 4,
+    AIMRT_TENSOR_KIND_COUNT = 5,
+};
+
+/* Tile kind record, 40 bytes: name u32, domain u32, rows u64, cols u64,
+ * weight_bits u32, cell_bits u32, cell u32 (string), encoding u32 (string). */
+#define AIMRT_KIND_RECORD_SIZE 40
+#define AIMRT_DOMAIN_COUNT 6
+
+/* Tile record, 32 bytes: kind u32, flags u32, rows u64, cols u64,
+ * levels_offset u64 from the start of the tiles section, of rows x cols f32. */
+#define AIMRT_TILE_RECORD_SIZE 32
+
+/* Code section: n_inputs u32, n_outputs u32, n_ops u32, reserved u32, input
+ * ids i32[n_inputs], outputs as (id i32, name u32) pairs, padded to 8 bytes,
+ * then the ops. */
+#define AIMRT_CODE_HEADER_SIZE 16
+/* Op header, 32 bytes: opcode u32, node u32, onnx_type u32, n_inputs u32,
+ * n_outputs u32, n_attrs u32, n_blocks u32, reserved u32, then tensor ids
+ * i32[n_inputs + n_outputs] padded to 8, attributes, blocks. */
+#define AIMRT_OP_HEADER_SIZE 32
+/* Attribute header, 16 bytes: key u32, kind u32, count u32, reserved u32,
+ * then count i64 or f32 values, padded to 8. */
+#define AIMRT_ATTR_HEADER_SIZE 16
+/* Tile block, 56 bytes: tile i32, reserved u32, tile_row, tile_col, w_row,
+ * w_col, n_rows, n_cols as i64. */
+#define AIMRT_BLOCK_RECORD_SIZE 56
+
+/* Metadata record, 8 bytes: key u32, value u32 (both string offsets). */
+#define AIMRT_META_RECORD_SIZE 8
+
+/* Rounds n up to a multiple of align (a power of two). */
+static inline uint64_t aimrt_align_up(uint64_t n, uint64_t align)
+{
+    return (n + align - 1) & ~(align - 1);
+}
+
+static inline uint32_t aimrt_get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t aimrt_get_u64(const uint8_t *p)
+{
+    return (uint64_t)aimrt_get_u32(p) | (uint64_t)aimrt_get_u32(p + 4) << 32;
+}
+
+static inline void aimrt_put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void aimrt_put_u64(uint8_t *p, uint64_t v)
+{
+    aimrt_put_u32(p, (uint32_t)v);
+    aimrt_put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline float aimrt_get_f32(const uint8_t *p)
+{
+    const uint32_t bits = aimrt_get_u32(p);
+    float value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static inline void aimrt_put_f32(uint8_t *p, float value)
+{
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    aimrt_put_u32(p, bits);
+}
+
+#endif

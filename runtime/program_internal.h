@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The in-memory form of a loaded program, shared by the loader, the printer
+ * and the session. Every field has been validated by aimrt_program_load.
+ * Constant data and tile levels point into the copied image, which the
+ * loader only accepts on a little-endian host.
+ */
+#ifndef AIMRT_PROGRAM_INTERNAL_H
+#define AIMRT_PROGRAM_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "aimrt/aimrt.h"
+#include "aimrt/ops.h"
+#include "program_format.h"
+
+typedef struct program_section {
+    uint32_t id;
+    uint32_t count;
+    uint64_t offset;
+    uint64_t length;
+} program_section;
+
+typedef struct program_tensor {
+    const char *name;
+    aimrt_dtype dtype;
+    int kind;          /* AIMRT_TENSOR_* */
+    int rank;
+    int64_t dims[AIMRT_MAX_RANK];  /* dims[0] is 1 when batched: the batch replaces it */
+    bool batched;
+    const void *data;  /* constants only, pointing into the image */
+    uint64_t data_offset;
+    uint64_t data_length;
+} program_tensor;
+
+typedef struct program_kind {
+    const char *name;
+    int domain;
+    int64_t rows;
+    int64_t cols;
+    int weight_bits;
+    int cell_bits;
+    const char *cell;
+    const char *encoding;
+} program_kind;
+
+typedef struct program_tile {
+    int32_t kind;
+    int64_t rows;
+    int64_t cols;
+    const float *levels;  /* rows x cols, row-major, pointing into the image */
+    uint64_t levels_offset;
+} program_tile;
+
+/* One block of a LINEAR weight on a tile: W[w_row:+n_rows, w_col:+n_cols]
+ * sits at (tile_row, tile_col) of the tile. */
+typedef struct program_block {
+    int32_t tile;
+    int64_t tile_row;
+    int64_t tile_col;
+    int64_t w_row;
+    int64_t w_col;
+    int64_t n_rows;
+    int64_t n_cols;
+} program_block;
+
+typedef struct program_op {
+    aimrt_op code;
+    const char *node;
+    const char *onnx_type;
+    int n_inputs;
+    int32_t *inputs;   /* -1 for an absent optional input */
+    int n_outputs;
+    int32_t *outputs;
+    int n_attrs;
+    aimrt_attr *attrs;
+    int n_blocks;
+    program_block *blocks;
+} program_op;
+
+typedef struct program_meta {
+    const char *key;
+    const char *value;
+} program_meta;
+
+struct aimrt_program {
+    uint8_t *image;    /* the copied file */
+    size_t size;
+    uint32_t version;
+    uint32_t flags;
+    uint32_t crc;
+    program_section sections[AIMRT_SECTION_COUNT];
+    int n_tensors;
+    program_tensor *tensors;
+    int n_kinds;
+    program_kind *kinds;
+    int n_tiles;
+    program_tile *tiles;
+    int n_inputs;
+    int32_t *inputs;
+    int n_outputs;
+    int32_t *outputs;
+    const char **output_names;  /* graph output names, which may differ from tensor names */
+    int n_ops;
+    program_op *ops;
+    int n_meta;
+    program_meta *meta;
+    bool batched;      /* some tensor is batched */
+};
+
+/* Returns a pointer to the first byte of section id in the image. */
+static inline const uint8_t *program_section_bytes(const aimrt_program *program, int id)
+{
+    return program->image + program->sections[id - 1].offset;
+}
+
+/* Writes a one-line reason into error (may be NULL) and returns status. */
+aimrt_status aimrt_error_set(aimrt_error *error, aimrt_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parse steps of aimrt_program_load, in file order after the header. */
+aimrt_status program_parse_tensors(aimrt_program *program, aimrt_error *error);
+aimrt_status program_parse_tiles(aimrt_program *program, aimrt_error *error);
+aimrt_status program_parse_metadata(aimrt_program *program, aimrt_error *error);
+aimrt_status program_parse_code(aimrt_program *program, aimrt_error *error);
+aimrt_status program_check_ops(aimrt_program *program, aimrt_error *error);
+
+/* Looks up a string by its offset in the strings section. Returns NULL when the
+ * offset is out of range. */
+const char *program_string(const aimrt_program *program, uint32_t offset);
+
+/* Fills a tensor view of tensor id at batch (dims[0] = batch when batched). */
+void program_tensor_view(const aimrt_program *program, int32_t id, int64_t batch,
+                         aimrt_tensor *view);
+
+/* Looks up a metadata value by key. Returns NULL when the key is absent. */
+const char *program_meta_find(const aimrt_program *program, const char *key);
+
+#endif

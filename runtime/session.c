@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sessions: bind a loaded program to a device for a maximum batch size,
+ * allocate every activation and scratch buffer then, write the tiles, and run
+ * the instruction stream: digital ops with the kernels, LINEAR ops on the
+ * device. A run allocates nothing.
+ */
+#include <stdlib.h>
+
+#include "session_internal.h"
+
+static int64_t tensor_bytes(const aimrt_program *program, int32_t id, int64_t batch)
+{
+    aimrt_tensor view;
+    int64_t count = 0;
+    program_tensor_view(program, id, batch, &view);
+    aimrt_shape_count(view.rank, view.dims, aimrt_dtype_size(view.dtype), &count);
+    return count * (int64_t)aimrt_dtype_size(view.dtype);
+}
+
+static aimrt_status check_device(const aimrt_device *device, aimrt_error *error)
+{
+    if (!device || device->size < sizeof(aimrt_device) ||
+        device->version != AIMRT_DEVICE_VERSION || !device->write_tile || !device->mvm)
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                               "aimrt_session_create: the device is NULL, has another interface "
+                               "version than %d, or lacks write_tile or mvm",
+                               AIMRT_DEVICE_VERSION);
+    return AIMRT_OK;
+}
+
+/* Checks that batched tensors stay within int64 byte sizes at max_batch. */
+static aimrt_status check_max_batch(const aimrt_program *program, int64_t max_batch,
+                                    aimrt_error *error)
+{
+    for (int32_t id = 0; id < program->n_tensors; id++) {
+        const program_tensor *t = &program->tensors[id];
+        if (!t->batched)
+            continue;
+        /* The loader checked the bytes of one sample against int64 overflow. */
+        const int64_t sample_bytes = tensor_bytes(program, id, 1);
+        if (sample_bytes > 0 && max_batch > INT64_MAX / sample_bytes)
+            return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                                   "tensor \"%s\" does not fit in memory at batch %lld; use a "
+                                   "smaller maximum batch", t->name, (long long)max_batch);
+    }
+    return AIMRT_OK;
+}
+
+/* Points constants at their data and allocates activations at max batch. */
+static aimrt_status allocate_tensors(aimrt_session *session, aimrt_error *error)
+{
+    const aimrt_program *program = session->program;
+    for (int32_t id = 0; id < program->n_tensors; id++) {
+        const program_tensor *t = &program->tensors[id];
+        if (t->kind == AIMRT_TENSOR_CONST) {
+            session->buffers[id] = (void *)t->data;
+        } else if (t->kind == AIMRT_TENSOR_ACTIVATION || t->kind == AIMRT_TENSOR_OUTPUT) {
+            const int64_t bytes = tensor_bytes(program, id, session->max_batch);
+            /* NOTE: every activation gets its own buffer; reuse by liveness is left
+             * to the schedule pass, so peak memory is the sum of all activations. */
+            session->buffers[id] = calloc(1, bytes > 0 ? (size_t)bytes : 1);
+            if (!session->buffers[id])
+                return aimrt_error_set(error, AIMRT_ERR_NOMEM,
+                                       "out of memory for tensor \"%s\" (%lld bytes)", t->name,
+                                       (long long)bytes);
+        }
+    }
+    return AIMRT_OK;
+}
+
+/* Fills the op call views of op at batch; data comes from the session buffers. */
+static void bind_views(aimrt_session *session, const program_op *op, int64_t batch)
+{
+    aimrt_tensor *views = session->views;
+    for (int i = 0; i < op->n_inputs; i++) {
+        if (op->inputs[i] < 0) {
+            views[i] = (aimrt_tensor){.dtype = AIMRT_DTYPE_UNDEFINED};
+            continue;
+        }
+        program_tensor_view(session->program, op->inputs[i], batch, &views[i]);
+        views[i].data = session->buffers[op->inputs[i]];
+    }
+    for (int i = 0; i < op->n_outputs; i++) {
+        aimrt_tensor *view = &views[op->n_inputs + i];
+        program_tensor_view(session->program, op->outputs[i], batch, view);
+        view->data = session->buffers[op->outputs[i]];
+    }
+}
+
+/* Checks that a LINEAR op reads and writes float, with a float bias of N. */
+static aimrt_status check_linear(const aimrt_program *program, int index, aimrt_error *error)
+{
+    const program_op *op = &program->ops[index];
+    const program_tensor *x = &program->tensors[op->inputs[0]];
+    const program_tensor *w = &program->tensors[op->inputs[1]];
+    const program_tensor *y = &program->tensors[op->outputs[0]];
+    const program_tensor *bias =
+        op->n_inputs > 2 && op->inputs[2] >= 0 ? &program->tensors[op->inputs[2]] : NULL;
+    if (op->n_outputs != 1 || x->dtype != AIMRT_DTYPE_FLOAT || y->dtype != AIMRT_DTYPE_FLOAT ||
+        (bias && (bias->dtype != AIMRT_DTYPE_FLOAT || bias->rank != 1 ||
+                  bias->dims[0] != w->dims[1])))
+        return aimrt_error_set(error, AIMRT_ERR_UNSUPPORTED,
+                               "op %d \"%s\": a linear op on a device needs float x and y and a "
+                               "float bias [%lld]", index, op->node, (long long)w->dims[1]);
+    return AIMRT_OK;
+}
+
+/* Sizes the scratch and LINEAR buffers for the largest op at max batch. */
+static aimrt_status allocate_scratch(aimrt_session *session, aimrt_error *error)
+{
+    const aimrt_program *program = session->program;
+    linear_sizes sizes = {0, 0, 0};
+    size_t scratch = 0;
+    for (int i = 0; i < program->n_ops; i++) {
+        const program_op *op = &program->ops[i];
+        if (op->code == AIMRT_OP_LINEAR) {
+            aimrt_status status = check_linear(program, i, error);
+            if (status != AIMRT_OK)
+                return status;
+            session_linear_sizes(program, op, session->max_batch, &sizes);
+            continue;
+        }
+        bind_views(session, op, session->max_batch);
+        aimrt_op_call call = {op->code, op->n_attrs, op->attrs, op->n_inputs, session->views,
+                              op->n_outputs, session->views + op->n_inputs, NULL, 0};
+        const size_t bytes = aimrt_op_scratch_size(&call);
+        scratch = bytes > scratch ? bytes : scratch;
+    }
+
+    session->scratch_size = scratch;
+    session->scratch = malloc(scratch > 0 ? scratch : 1);
+    session->gather = malloc((size_t)(sizes.gather > 0 ? sizes.gather : 1) * sizeof(float));
+    session->partial = malloc((size_t)(sizes.partial > 0 ? sizes.partial : 1) * sizeof(float));
+    session->sample_index = malloc((size_t)(sizes.rows > 0 ? sizes.rows : 1) * sizeof(int64_t));
+    session->mvm_index = malloc((size_t)(sizes.rows > 0 ? sizes.rows : 1) * sizeof(int64_t));
+    if (!session->scratch || !session->gather || !session->partial || !session->sample_index ||
+        !session->mvm_index)
+        return aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for session scratch");
+    return AIMRT_OK;
+}
+
+static aimrt_status write_tiles(aimrt_session *session, aimrt_error *error)
+{
+    const aimrt_program *program = session->program;
+    const aimrt_device *device = session->device;
+    for (int32_t i = 0; i < program->n_tiles; i++) {
+        aimrt_tile_desc desc;
+        aimrt_program_tile(program, i, &desc);
+        const aimrt_status status = device->write_tile(device->state, &desc,
+                                                       program->tiles[i].levels);
+        if (status != AIMRT_OK)
+            return aimrt_error_set(error, AIMRT_ERR_DEVICE,
+                                   "device \"%s\" failed to write tile %d (%lldx%lld): %s",
+                                   device->name, i, (long long)desc.rows, (long long)desc.cols,
+                                   aimrt_status_name(status));
+    }
+    return AIMRT_OK;
+}
+
+aimrt_status aimrt_session_create(const aimrt_program *program, const aimrt_device *device,
+                                  int64_t max_batch, aimrt_session **out, aimrt_error *error)
+{
+    if (!program || !out || max_batch < 1)
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                               "aimrt_session_create: program and out must not be NULL and "
+                               "max_batch (%lld) must be at least 1", (long long)max_batch);
+    *out = NULL;
+    aimrt_status status = check_device(device, error);
+    if (status != AIMRT_OK)
+        return status;
+    /* An unbatched program runs one sample per run, whatever max_batch the caller requests. */
+    if (!program->batched)
+        max_batch = 1;
+    status = check_max_batch(program, max_batch, error);
+    if (status != AIMRT_OK)
+        return status;
+
+    aimrt_session *session = calloc(1, sizeof *session);
+    if (!session)
+        return aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for the session");
+    session->program = program;
+    session->device = device;
+    session->max_batch = max_batch;
+    int max_views = 1;
+    for (int i = 0; i < program->n_ops; i++) {
+        const int n = program->ops[i].n_inputs + program->ops[i].n_outputs;
+        max_views = n > max_views ? n : max_views;
+    }
+    session->buffers = calloc((size_t)program->n_tensors + 1, sizeof *session->buffers);
+    session->views = calloc((size_t)max_views, sizeof *session->views);
+    if (!session->buffers || !session->views)
+        status = aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for the session");
+
+    if (status == AIMRT_OK)
+        status = allocate_tensors(session, error);
+    if (status == AIMRT_OK)
+        status = allocate_scratch(session, error);
+    if (status == AIMRT_OK)
+        status = write_tiles(session, error);
+    if (status != AIMRT_OK) {
+        aimrt_session_free(session);
+        return status;
+    }
+    *out = session;
+    return AIMRT_OK;
+}
+
+void aimrt_session_free(aimrt_session *session)
+{
+    if (!session)
+        return;
+    const aimrt_program *program = session->program;
+    for (int32_t id = 0; session->buffers && id < program->n_tensors; id++) {
+        const int kind = program->tensors[id].kind;
+        if (kind == AIMRT_TENSOR_ACTIVATION || kind == AIMRT_TENSOR_OUTPUT)
+            free(session->buffers[id]);
+    }
+    free(session->buffers);
+    free(session->views);
+    free(session->scratch);
+    free(session->gather);
+    free(session->partial);
+    free(session->sample_index);
+    free(session->mvm_index);
+    free(session);
+}
+
+static aimrt_status run_digital(aimrt_session *session, int index, int64_t batch,
+                                aimrt_error *error)
+{
+    const program_op *op = &session->program->ops[index];
+    bind_views(session, op, batch);
+    char reason[256] = "";
+    aimrt_op_call call = {op->code, op->n_attrs, op->attrs, op->n_inputs, session->views,
+                          op->n_outputs, session->views + op->n_inputs, reason, sizeof reason};
+    const aimrt_status status = aimrt_op_run(&call, session->scratch);
+    if (status != AIMRT_OK)
+        return aimrt_error_set(error, status, "op %d \"%s\" (%s): %s", index, op->node,
+                               aimrt_op_name(op->code), reason);
+    return AIMRT_OK;
+}
+
+aimrt_status aimrt_session_run(aimrt_session *session, int64_t batch, int64_t first_sample,
+                               const void *const *inputs, void *const *outputs,
+                               aimrt_error *error)
+{
+    if (!session || (!inputs && session->program->n_inputs > 0) ||
+        (!outputs && session->program->n_outputs > 0))
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                               "aimrt_session_run: session, inputs and outputs must not be NULL");
+    const aimrt_program *program = session->program;
+    if (batch < 1 || batch > session->max_batch || first_sample < 0)
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                               "aimrt_session_run: batch %lld is outside [1, %lld] or "
+                               "first_sample %lld is negative%s",
+                               (long long)batch, (long long)session->max_batch,
+                               (long long)first_sample,
+                               program->batched ? "" : " (this program is not batched)");
+
+    for (int i = 0; i < program->n_inputs; i++) {
+        if (!inputs[i])
+            return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                                   "aimrt_session_run: input %d \"%s\" is NULL", i,
+                                   program->tensors[program->inputs[i]].name);
+        session->buffers[program->inputs[i]] = (void *)inputs[i];
+    }
+
+    for (int i = 0; i < program->n_ops; i++) {
+        const aimrt_status status =
+            program->ops[i].code == AIMRT_OP_LINEAR
+                ? session_run_linear(session, i, batch, first_sample, error)
+                : run_digital(session, i, batch, error);
+        if (status != AIMRT_OK)
+            return status;
+    }
+
+    for (int i = 0; i < program->n_outputs; i++) {
+        const int32_t id = program->outputs[i];
+        if (!outputs[i])
+            return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                                   "aimrt_session_run: output %d \"%s\" is NULL", i,
+                                   program->tensors[id].name);
+        memmove(outputs[i], session->buffers[id], (size_t)tensor_bytes(program, id, batch));
+    }
+    return AIMRT_OK;
+}
