@@ -638,7 +638,7 @@ static aimcc_status parse_element(parser *p, aimrt_dtype dtype, unsigned char *d
     if (dtype == AIMRT_DTYPE_FLOAT || dtype == AIMRT_DTYPE_DOUBLE || dtype == AIMRT_DTYPE_FLOAT16)
         return parse_float_element(p, dtype, dst);
     if (dtype == AIMRT_DTYPE_UINT64) {
-        uint64_t value;
+        uint64_t value = 0;
         TRY(parse_uint64(p, "a u64", &value));
         memcpy(dst, &value, sizeof value);
         return AIMCC_OK;
@@ -1194,7 +1194,7 @@ static aimcc_status parse_output(parser *p)
     TRY(advance(p));
     if (p->tok.kind != TOKEN_VALUE)
         return fail_expected(p, "a value %ID");
-    aimcc_value *value;
+    aimcc_value *value = NULL;
     TRY(lookup_value(p, &p->tok, &value));
     TRY(advance(p));
     const char *name = "";
