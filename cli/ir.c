@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aimcc ir: prints the IR text dump of a model after a pass of the pipeline.
+ * With --parse it parses an IR text file, checks it with the IR verifier and
+ * prints it back, so a dump can be edited by hand and checked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "files.h"
+#include "ir/ir.h"
+
+enum {
+    OPT_AFTER = 1,
+    OPT_DUMP_WEIGHTS,
+    OPT_PARSE,
+    OPT_DOT,
+};
+
+static const cli_option ir_options[] = {
+    CLI_MODEL_OPTIONS,
+    {OPT_AFTER, "--after", NULL, "PASS",
+     "Stop the pipeline after this pass and print the IR then. Default: the last pass."},
+    {OPT_DUMP_WEIGHTS, "--dump-weights", NULL, NULL,
+     "Print every constant value, so the dump parses back, instead of shape and checksum."},
+    {OPT_PARSE, "--parse", NULL, "FILE.ir",
+     "Parse an IR text file instead of a model, verify it and print it back."},
+    {OPT_DOT, "--dot", NULL, NULL, "Print a Graphviz graph. Not available in this version."},
+    {0, NULL, NULL, NULL, NULL},
+};
+
+const cli_command cli_ir_command = {
+    .name = "ir",
+    .usage = "aimcc ir MODEL.onnx [-t TARGET] [--set KEY=VALUE ...] [--dim NAME=VALUE ...] "
+             "[--const NAME=FILE.pb ...] [--after PASS] [--dump-weights]\n"
+             "       aimcc ir --parse FILE.ir [--dump-weights]",
+    .summary = "Print the IR of a model after a pass, or check an IR text file. The dump goes "
+               "to standard output; its grammar is in docs/ir.md. With --parse the file is "
+               "parsed, verified and printed back.",
+    .options = ir_options,
+};
+
+/* Parses, verifies and prints an IR text file. */
+static int print_parsed(const char *path, bool weights)
+{
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    aimcc_arena *arena = aimcc_arena_create();
+    char *text = NULL;
+    size_t size = 0;
+    int exit_status = CLI_EXIT_INPUT;
+    if (!ctx || !arena) {
+        cli_error("out of memory");
+        goto cleanup;
+    }
+    aimcc_module *module = NULL;
+    aimcc_status status = cli_read_file(ctx, path, &text, &size);
+    if (status == AIMCC_OK)
+        status = aimcc_ir_parse(ctx, arena, text, size, path, &module);
+    if (status == AIMCC_OK)
+        status = aimcc_ir_verify(ctx, module);
+    if (status == AIMCC_OK)
+        status = aimcc_ir_print(ctx, module, stdout, weights);
+    exit_status = status == AIMCC_OK ? CLI_EXIT_OK : cli_report(ctx);
+
+cleanup:
+    free(text);
+    aimcc_arena_destroy(arena);
+    aimcc_ctx_destroy(ctx);
+    return exit_status;
+}
+
+/* Compiles the model up to options->stop_after and prints the module. */
+static int print_model(const char *path, const aimcc_options *options)
+{
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    if (!ctx)
+        return cli_error("out of memory");
+    aimcc_compile *compile = NULL;
+    aimcc_status status = aimcc_compile_model(ctx, path, options, &compile);
+    if (status == AIMCC_OK)
+        status = aimcc_compile_dump(ctx, compile, stdout, options->dump_weights);
+    const int exit_status = status == AIMCC_OK ? CLI_EXIT_OK : cli_report(ctx);
+    aimcc_compile_destroy(compile);
+    aimcc_ctx_destroy(ctx);
+    return exit_status;
+}
+
+/* Parses the arguments; returns an exit status or -1 to go on. */
+static int parse_arguments(int argc, char **argv, cli_model_options *model, const char **input,
+                           const char **parse_path)
+{
+    cli_args args;
+    cli_args_init(&args, &cli_ir_command, argc, argv);
+    const char *value = NULL;
+    for (int id; (id = cli_args_next(&args, &value)) != CLI_ARG_END;) {
+        switch (id) {
+        case CLI_ARG_HELP: return CLI_EXIT_OK;
+        case CLI_ARG_ERROR: return CLI_EXIT_USAGE;
+        case CLI_ARG_POSITIONAL:
+            if (*input)
+                return cli_usage_error(&cli_ir_command, "one model expected, but got \"%s\" and \"%s\"",
+                                       *input, value);
+            *input = value;
+            break;
+        case OPT_AFTER:
+            if (!cli_check_pass_name(&cli_ir_command, "--after", value, false))
+                return CLI_EXIT_USAGE;
+            model->options.stop_after = value;
+            break;
+        case OPT_DUMP_WEIGHTS: model->options.dump_weights = true; break;
+        case OPT_PARSE: *parse_path = value; break;
+        case OPT_DOT: return cli_option_unavailable(&cli_ir_command, "--dot");
+        default:
+            if (!cli_model_options_apply(&cli_ir_command, model, id, value))
+                return CLI_EXIT_USAGE;
+        }
+    }
+    if (*parse_path && *input)
+        return cli_usage_error(&cli_ir_command,
+                               "give either a model or --parse FILE.ir, not both");
+    if (!*parse_path && !*input)
+        return cli_usage_error(&cli_ir_command, "missing the model file MODEL.onnx");
+    return -1;
+}
+
+int cli_ir_main(int argc, char **argv)
+{
+    cli_model_options model;
+    if (!cli_model_options_init(&model, argc)) {
+        cli_model_options_free(&model);
+        return cli_error("out of memory");
+    }
+    const char *input = NULL, *parse_path = NULL;
+    int exit_status = parse_arguments(argc, argv, &model, &input, &parse_path);
+    if (exit_status < 0) {
+        exit_status = parse_path ? print_parsed(parse_path, model.options.dump_weights)
+                                 : print_model(input, &model.options);
+    }
+    cli_model_options_free(&model);
+    return exit_status;
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading a program and binding it to a device for run and eval. A new
+ * device is created for every seed, because a device's static draws
+ * (programming noise, faults) are made when its tiles are written.
+ */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_device_options_init(cli_device_options *options)
+{
+    options->device = CLI_DEFAULT_DEVICE;
+    options->seed = 1;
+    options->time_s = 0.0;
+}
+
+int cli_device_options_apply(const cli_command *command, cli_device_options *options, int id,
+                             const char *value)
+{
+    switch (id) {
+    case CLI_OPT_DEVICE:
+        if (strcmp(value, "sim") == 0)
+            return cli_error("device sim is not available in this build; use --device exact");
+        if (strcmp(value, "exact") != 0)
+            return cli_usage_error(command, "option --device needs exact or sim, not \"%s\"",
+                                   value);
+        options->device = value;
+        return -1;
+    case CLI_OPT_SEED:
+        return cli_parse_int(command, "--seed", value, 0, INT64_MAX, &options->seed)
+                   ? -1
+                   : CLI_EXIT_USAGE;
+    case CLI_OPT_TIME:
+        /* About 3e11 years: any finite time a study could ask for. */
+        return cli_parse_double(command, "--time", value, 0.0, 1e19, &options->time_s)
+                   ? -1
+                   : CLI_EXIT_USAGE;
+    default:
+        return cli_usage_error(command, "internal error: option %d has no handler", id);
+    }
+}
+
+aimcc_status cli_session_load(aimcc_ctx *ctx, const char *path, cli_session *out)
+{
+    memset(out, 0, sizeof *out);
+    out->path = path;
+    aimrt_error error = {0};
+    if (aimrt_program_load_file(path, &out->program, &error) != AIMRT_OK)
+        return cli_fail_runtime(ctx, path, &error);
+
+    const int32_t n_tiles = aimrt_program_n_tiles(out->program);
+    out->tiles = calloc(n_tiles > 0 ? (size_t)n_tiles : 1, sizeof *out->tiles);
+    if (!out->tiles) {
+        aimcc_ctx_set_file(ctx, path);
+        return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory for %d tiles",
+                          (int)n_tiles);
+    }
+    aimrt_program_tiles(out->program, out->tiles);
+    return AIMCC_OK;
+}
+
+/* Frees the device and session, keeping the program. */
+static void end_device(cli_session *session)
+{
+    if (session->session)
+        aimrt_session_free(session->session);
+    session->session = NULL;
+    if (session->device) {
+        session->device->destroy(session->device->state);
+        aimrt_device_free(session->device);
+        session->device = NULL;
+    }
+}
+
+aimcc_status cli_session_start(aimcc_ctx *ctx, cli_session *session,
+                               const cli_device_options *options, int64_t seed,
+                               int64_t max_batch)
+{
+    end_device(session);
+
+    /* NOTE: the exact device has no random draws, so the seed selects nothing yet. */
+    (void)seed;
+    aimrt_error error = {0};
+    const int32_t n_tiles = aimrt_program_n_tiles(session->program);
+    error.status = aimrt_device_exact_create(n_tiles, session->tiles, &session->device);
+    if (error.status != AIMRT_OK) {
+        snprintf(error.message, sizeof error.message, "cannot create the %s device for %d tiles: %s",
+                 options->device, (int)n_tiles, aimrt_status_name(error.status));
+        return cli_fail_runtime(ctx, session->path, &error);
+    }
+
+    if (aimrt_session_create(session->program, session->device, max_batch, &session->session,
+                             &error) != AIMRT_OK)
+        return cli_fail_runtime(ctx, session->path, &error);
+
+    /* Drift applies after the tiles are written, which session creation does. */
+    if (session->device->set_time) {
+        error.status = session->device->set_time(session->device->state, options->time_s);
+        if (error.status != AIMRT_OK) {
+            snprintf(error.message, sizeof error.message,
+                     "the %s device cannot set the time to %g s: %s", options->device,
+                     options->time_s, aimrt_status_name(error.status));
+            return cli_fail_runtime(ctx, session->path, &error);
+        }
+    }
+    return AIMCC_OK;
+}
+
+void cli_session_close(cli_session *session)
+{
+    end_device(session);
+    if (session->program)
+        aimrt_program_free(session->program);
+    free(session->tiles);
+    memset(session, 0, sizeof *session);
+}
+
+bool cli_program_batched(const aimrt_program *program)
+{
+    for (int i = 0; i < aimrt_program_n_inputs(program); i++) {
+        aimrt_io_info info;
+        if (aimrt_program_input(program, i, &info) == AIMRT_OK && info.batched)
+            return true;
+    }
+    return false;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A loaded program bound to a device, for the subcommands that run programs
+ * (run, eval), and the device options they share: --device, --seed, --time.
+ */
+#ifndef AIMCC_CLI_SESSION_H
+#define AIMCC_CLI_SESSION_H
+
+#include "cli.h"
+
+enum {
+    CLI_OPT_DEVICE = 120,
+    CLI_OPT_SEED,
+    CLI_OPT_TIME,
+};
+
+/* NOTE: the contract's default device is sim; it stays exact until the
+ * simulator device exists in libaimrt. */
+#define CLI_DEFAULT_DEVICE "exact"
+
+#define CLI_DEVICE_OPTIONS                                                                        \
+    {CLI_OPT_DEVICE, "--device", NULL, "exact|sim",                                               \
+     "Device that runs the tiles: exact (exact arithmetic, no noise) or sim (the simulator, not " \
+     "in this build). Default: " CLI_DEFAULT_DEVICE "."},                                         \
+        {CLI_OPT_SEED, "--seed", NULL, "N",                                                       \
+         "Seed of the device's random draws (0 to 2^63-1); the exact device draws none. "         \
+         "Default: 1."},                                                                          \
+        {CLI_OPT_TIME, "--time", NULL, "SECONDS",                                                 \
+         "Time since the tiles were programmed, in seconds (>= 0), for drift. Default: 0."}
+
+/* What the device options select. */
+typedef struct cli_device_options {
+    const char *device;
+    int64_t seed;
+    double time_s;
+} cli_device_options;
+
+/* Fills the defaults: device CLI_DEFAULT_DEVICE, seed 1, time 0 s. */
+void cli_device_options_init(cli_device_options *options);
+
+/* Applies one of the CLI_OPT_* device options. Returns an exit status after
+ * printing an error, or -1 when the option was applied. */
+int cli_device_options_apply(const cli_command *command, cli_device_options *options, int id,
+                             const char *value);
+
+/* A program, its device and a session. */
+typedef struct cli_session {
+    const char *path;        /* the program file; borrowed */
+    aimrt_program *program;
+    aimrt_device *device;
+    aimrt_session *session;
+    aimrt_tile_desc *tiles;
+} cli_session;
+
+/* Loads and validates a program. Errors name the file. */
+aimcc_status cli_session_load(aimcc_ctx *ctx, const char *path, cli_session *out);
+
+/* Creates the device for one seed, writes the tiles, sets the time, and
+ * allocates for max_batch samples (1 for unbatched programs). Ends any earlier
+ * device and session of this program first. */
+aimcc_status cli_session_start(aimcc_ctx *ctx, cli_session *session,
+                               const cli_device_options *options, int64_t seed,
+                               int64_t max_batch);
+
+/* Frees the session, the device and the program. */
+void cli_session_close(cli_session *session);
+
+/* Returns 1 when some graph input of the program is batched. */
+bool cli_program_batched(const aimrt_program *program);
+
+#endif

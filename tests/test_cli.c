@@ -1,0 +1,937 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests of the aimcc command. The .npy reader and writer and the eval casts are
+ * tested at unit level, with their sources compiled into this test. The built
+ * command runs as a process for usage errors, missing files, the documentation
+ * of every --help option, and MNIST compiled, run and evaluated end to end.
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "../cli/cli.h"
+#include "../cli/convert.c"
+#include "../cli/files.c"
+#include "../cli/npy.c"
+#include "onnx.pb-c.h"
+#include "test_pipeline.h"
+#include "test_support.h"
+
+extern char **environ;
+
+/* Scratch folder for the files the tests write, made once. */
+static char scratch[256];
+
+static int make_scratch(void **state)
+{
+    snprintf(scratch, sizeof scratch, "/tmp/test_cli.XXXXXX");
+    return mkdtemp(scratch) ? 0 : -1;
+}
+
+/* Removes the scratch folder and everything in it. */
+static int remove_scratch(void **state)
+{
+    char *argv[] = {"rm", "-rf", scratch, NULL};
+    pid_t pid;
+    int status = 0;
+    if (posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) != 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void scratch_path(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/%s", scratch, name);
+}
+
+/* The MNIST CNN of models/, or of the shared models folder when models/ lacks it. */
+static void mnist_path(char *buf, size_t size, const char *relative)
+{
+    char local[1024];
+    snprintf(local, sizeof local, "models/mnist-cnn/%s", relative);
+    test_source_path(buf, size, local);
+    if (!test_path_exists(buf)) {
+        snprintf(local, sizeof local, "models/mnist-cnn/%s", relative);
+        test_shared_path(buf, size, local);
+    }
+}
+
+/* ---- .npy at unit level ---- */
+
+/* Builds a version 1.0 .npy image from a header dict and data bytes; returns its size. */
+static size_t build_npy(unsigned char *buf, size_t size, const char *dict, const void *data,
+                        size_t data_bytes)
+{
+    const size_t dict_length = strlen(dict);
+    assert_true(10 + dict_length + 1 + data_bytes <= size);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (unsigned char)((dict_length + 1) & 0xff);
+    buf[9] = (unsigned char)((dict_length + 1) >> 8);
+    memcpy(buf + 10, dict, dict_length);
+    buf[10 + dict_length] = '\n';
+    if (data_bytes > 0)
+        memcpy(buf + 11 + dict_length, data, data_bytes);
+    return 11 + dict_length + data_bytes;
+}
+
+static void test_npy_decode_valid_arrays(void **state)
+{
+    unsigned char image[512];
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    aimrt_tensor tensor;
+
+    const float values[6] = {0.5f, -1.0f, 2.0f, 3.25f, -4.0f, 1e-3f};
+    size_t n = build_npy(image, sizeof image,
+                         "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", values,
+                         sizeof values);
+    assert_int_equal(cli_npy_decode(ctx, "a.npy", image, n, &tensor), AIMCC_OK);
+    assert_int_equal(tensor.dtype, AIMRT_DTYPE_FLOAT);
+    assert_int_equal(tensor.rank, 2);
+    assert_int_equal(tensor.dims[0], 2);
+    assert_int_equal(tensor.dims[1], 3);
+    assert_memory_equal(tensor.data, values, sizeof values);
+    free(tensor.data);
+
+    /* Keys in another order, double quotes, no trailing comma, a one-byte type without '|'. */
+    const unsigned char bytes[3] = {7, 0, 255};
+    n = build_npy(image, sizeof image, "{\"shape\": (3,), \"fortran_order\": False, \"descr\": \"<u1\"}",
+                  bytes, sizeof bytes);
+    assert_int_equal(cli_npy_decode(ctx, "b.npy", image, n, &tensor), AIMCC_OK);
+    assert_int_equal(tensor.dtype, AIMRT_DTYPE_UINT8);
+    assert_int_equal(tensor.rank, 1);
+    assert_int_equal(tensor.dims[0], 3);
+    assert_memory_equal(tensor.data, bytes, sizeof bytes);
+    free(tensor.data);
+
+    /* A scalar has rank 0 and one element. */
+    const double scalar = 2.75;
+    n = build_npy(image, sizeof image, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }",
+                  &scalar, sizeof scalar);
+    assert_int_equal(cli_npy_decode(ctx, "c.npy", image, n, &tensor), AIMCC_OK);
+    assert_int_equal(tensor.dtype, AIMRT_DTYPE_DOUBLE);
+    assert_int_equal(tensor.rank, 0);
+    assert_true(*(double *)tensor.data == 2.75);
+    free(tensor.data);
+
+    /* A zero-size array has no data bytes. */
+    n = build_npy(image, sizeof image,
+                  "{'descr': '<i8', 'fortran_order': False, 'shape': (4, 0), }", NULL, 0);
+    assert_int_equal(cli_npy_decode(ctx, "d.npy", image, n, &tensor), AIMCC_OK);
+    assert_int_equal(tensor.dims[1], 0);
+    free(tensor.data);
+    aimcc_ctx_destroy(ctx);
+}
+
+static void test_npy_decode_version_two(void **state)
+{
+    unsigned char image[256];
+    const char *dict = "{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }\n";
+    const int16_t values[2] = {-3, 300};
+    const size_t dict_length = strlen(dict);
+    memcpy(image, "\x93NUMPY\x02\x00", 8);
+    image[8] = (unsigned char)dict_length;
+    image[9] = image[10] = image[11] = 0;
+    memcpy(image + 12, dict, dict_length);
+    memcpy(image + 12 + dict_length, values, sizeof values);
+
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    aimrt_tensor tensor;
+    assert_int_equal(cli_npy_decode(ctx, "v2.npy", image, 12 + dict_length + sizeof values,
+                                    &tensor),
+                     AIMCC_OK);
+    assert_int_equal(tensor.dtype, AIMRT_DTYPE_INT16);
+    assert_memory_equal(tensor.data, values, sizeof values);
+    free(tensor.data);
+    aimcc_ctx_destroy(ctx);
+}
+
+/* One malformed image: its header dict (or NULL for raw bytes), data size, and the outcome. */
+typedef struct corrupt_case {
+    const char *dict;
+    size_t data_bytes;
+    aimcc_status status;
+    const char *message; /* a part of the expected message */
+} corrupt_case;
+
+static void test_npy_decode_corrupt_headers(void **state)
+{
+    static const corrupt_case cases[] = {
+        {"{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", 8, AIMCC_ERR_UNSUPPORTED,
+         "Fortran order"},
+        {"{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", 8, AIMCC_ERR_UNSUPPORTED,
+         "big-endian"},
+        {"{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", 16, AIMCC_ERR_UNSUPPORTED,
+         "'<c8' is not supported"},
+        {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 8,
+         AIMCC_ERR_UNSUPPORTED, "structured"},
+        {"{'descr': '<f4', 'fortran_order': False, }", 8, AIMCC_ERR_INVALID_ARG,
+         "missing key 'shape'"},
+        {"{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 8,
+         AIMCC_ERR_INVALID_ARG, "repeated key 'descr'"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, }", 24, AIMCC_ERR_INVALID_ARG,
+         "shape"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", 8,
+         AIMCC_ERR_INVALID_ARG, "shape dimension 0"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", 8,
+         AIMCC_ERR_INVALID_ARG, "overflows"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1), }", 4,
+         AIMCC_ERR_UNSUPPORTED, "more than 8 dimensions"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 8, AIMCC_ERR_INVALID_ARG,
+         "truncated"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", 8, AIMCC_ERR_INVALID_ARG,
+         "4 bytes follow"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,), } junk", 4,
+         AIMCC_ERR_INVALID_ARG, "after the dict"},
+        {"{'descr': '<f4", 0, AIMCC_ERR_INVALID_ARG, "'descr'"},
+        {"['descr']", 0, AIMCC_ERR_INVALID_ARG, "does not start with a dict"},
+    };
+    unsigned char image[512];
+    const unsigned char zeros[32] = {0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        aimcc_ctx *ctx = aimcc_ctx_create();
+        const size_t n = build_npy(image, sizeof image, cases[i].dict, zeros, cases[i].data_bytes);
+        aimrt_tensor tensor = {0};
+        const aimcc_status status = cli_npy_decode(ctx, "bad.npy", image, n, &tensor);
+        const aimcc_diag *diag = aimcc_ctx_diag(ctx);
+        if (status != cases[i].status || !strstr(diag->message, cases[i].message))
+            print_error("case %zu: status %d, message \"%s\"; expected status %d and \"%s\"\n", i,
+                        status, diag->message, cases[i].status, cases[i].message);
+        assert_int_equal(status, cases[i].status);
+        assert_non_null(strstr(diag->message, cases[i].message));
+        assert_string_equal(diag->file, "bad.npy");
+        assert_null(tensor.data);
+        aimcc_ctx_destroy(ctx);
+    }
+}
+
+static void test_npy_decode_broken_prefix(void **state)
+{
+    unsigned char image[64];
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    aimrt_tensor tensor;
+
+    /* An empty file and a file with another magic. */
+    assert_int_equal(cli_npy_decode(ctx, "e.npy", image, 0, &tensor), AIMCC_ERR_INVALID_ARG);
+    assert_non_null(strstr(aimcc_ctx_diag(ctx)->message, "not an .npy file"));
+    aimcc_ctx_clear(ctx);
+    memcpy(image, "PK\x03\x04 zip file", 14);
+    assert_int_equal(cli_npy_decode(ctx, "z.npy", image, 14, &tensor), AIMCC_ERR_INVALID_ARG);
+    aimcc_ctx_clear(ctx);
+
+    /* Version 4.0 does not exist. */
+    const size_t n = build_npy(image, sizeof image, "{}", NULL, 0);
+    image[6] = 4;
+    assert_int_equal(cli_npy_decode(ctx, "v4.npy", image, n, &tensor), AIMCC_ERR_UNSUPPORTED);
+    assert_non_null(strstr(aimcc_ctx_diag(ctx)->message, "version 4.0"));
+    aimcc_ctx_clear(ctx);
+
+    /* A header length beyond the end of the file, and one beyond the reader's limit. */
+    build_npy(image, sizeof image, "{'descr': '<f4'}", NULL, 0);
+    image[8] = 0xff;
+    assert_int_equal(cli_npy_decode(ctx, "t.npy", image, 30, &tensor), AIMCC_ERR_INVALID_ARG);
+    assert_non_null(strstr(aimcc_ctx_diag(ctx)->message, "truncated"));
+    aimcc_ctx_clear(ctx);
+    memcpy(image, "\x93NUMPY\x02\x00\xff\xff\xff\xff{", 13);
+    assert_int_equal(cli_npy_decode(ctx, "h.npy", image, 13, &tensor), AIMCC_ERR_INVALID_ARG);
+    assert_non_null(strstr(aimcc_ctx_diag(ctx)->message, "exceeds"));
+    aimcc_ctx_destroy(ctx);
+}
+
+static void test_npy_write_read_roundtrip(void **state)
+{
+    char path[512];
+    scratch_path(path, sizeof path, "roundtrip.npy");
+    int32_t values[2 * 3 * 4];
+    for (int i = 0; i < 24; i++)
+        values[i] = i * 1000 - 7;
+    const aimrt_tensor tensor = {AIMRT_DTYPE_INT32, 3, {2, 3, 4}, values};
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    assert_int_equal(cli_npy_write(ctx, path, &tensor), AIMCC_OK);
+
+    /* The support library's reader is written apart from cli/npy.c. */
+    test_tensor read;
+    char message[512];
+    assert_int_equal(test_tensor_read_npy(path, &read, message, sizeof message), AIMCC_OK);
+    assert_int_equal(read.tensor.dtype, AIMRT_DTYPE_INT32);
+    assert_int_equal(read.tensor.rank, 3);
+    assert_int_equal(read.tensor.dims[2], 4);
+    assert_memory_equal(read.tensor.data, values, sizeof values);
+    test_tensor_free(&read);
+
+    /* The data starts at a multiple of 64 bytes, as numpy writes it. */
+    aimrt_tensor again;
+    assert_int_equal(cli_npy_read(ctx, path, &again), AIMCC_OK);
+    assert_memory_equal(again.data, values, sizeof values);
+    free(again.data);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal((st.st_size - (off_t)sizeof values) % 64, 0);
+    aimcc_ctx_destroy(ctx);
+}
+
+static void test_npy_read_missing_file(void **state)
+{
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    aimrt_tensor tensor;
+    assert_int_equal(cli_npy_read(ctx, "/nonexistent/x.npy", &tensor), AIMCC_ERR_IO);
+    assert_string_equal(aimcc_ctx_diag(ctx)->file, "/nonexistent/x.npy");
+    aimcc_ctx_destroy(ctx);
+}
+
+/* ---- eval casts ---- */
+
+static void test_convert_rounds_half_even(void **state)
+{
+    int8_t i8[7];
+    const float in[7] = {2.5f, 3.5f, -2.5f, 300.0f, -300.0f, NAN, -0.5f};
+    const int8_t want[7] = {2, 4, -2, 127, -128, 0, 0};
+    for (int i = 0; i < 7; i++)
+        cli_element_set(i8, AIMRT_DTYPE_INT8, i, in[i]);
+    assert_memory_equal(i8, want, sizeof want);
+
+    uint8_t u8[3];
+    cli_element_set(u8, AIMRT_DTYPE_UINT8, 0, -1.0f);
+    cli_element_set(u8, AIMRT_DTYPE_UINT8, 1, 255.5f);
+    cli_element_set(u8, AIMRT_DTYPE_UINT8, 2, 0.5f);
+    assert_int_equal(u8[0], 0);
+    assert_int_equal(u8[1], 255);
+    assert_int_equal(u8[2], 0);
+
+    int64_t i64[2];
+    cli_element_set(i64, AIMRT_DTYPE_INT64, 0, 1e30f);
+    cli_element_set(i64, AIMRT_DTYPE_INT64, 1, -1e30f);
+    assert_true(i64[0] == INT64_MAX);
+    assert_true(i64[1] == INT64_MIN);
+    uint64_t u64;
+    cli_element_set(&u64, AIMRT_DTYPE_UINT64, 0, -5.0f);
+    assert_true(u64 == 0);
+
+    /* 0x3c00 is 1.0 in IEEE half precision, 0xc000 is -2.0. */
+    uint16_t f16[2];
+    cli_element_set(f16, AIMRT_DTYPE_FLOAT16, 0, 1.0f);
+    cli_element_set(f16, AIMRT_DTYPE_FLOAT16, 1, -2.0f);
+    assert_int_equal(f16[0], 0x3c00);
+    assert_int_equal(f16[1], 0xc000);
+    assert_true(cli_element_get(f16, AIMRT_DTYPE_FLOAT16, 1) == -2.0);
+}
+
+/* ---- the command as a process ---- */
+
+/* Runs aimcc with args (NULL-terminated), stdout and stderr into scratch files;
+ * returns the exit status and fills err (and out when given) with their text. */
+static int run_aimcc(const char *const *args, char *out, size_t out_size, char *err,
+                     size_t err_size)
+{
+    char out_path[512], err_path[512];
+    scratch_path(out_path, sizeof out_path, "stdout.txt");
+    scratch_path(err_path, sizeof err_path, "stderr.txt");
+    char *argv[64];
+    int argc = 0;
+    argv[argc++] = (char *)AIMCC_COMMAND;
+    for (int i = 0; args[i] && argc < 63; i++)
+        argv[argc++] = (char *)args[i];
+    argv[argc] = NULL;
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, AIMCC_COMMAND, &actions, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    char *text = NULL;
+    size_t size = 0;
+    const char *paths[2] = {out_path, err_path};
+    char *buffers[2] = {out, err};
+    const size_t sizes[2] = {out_size, err_size};
+    for (int i = 0; i < 2; i++) {
+        if (!buffers[i])
+            continue;
+        assert_int_equal(cli_read_file(ctx, paths[i], &text, &size), AIMCC_OK);
+        snprintf(buffers[i], sizes[i], "%s", text);
+        free(text);
+    }
+    aimcc_ctx_destroy(ctx);
+    return WEXITSTATUS(status);
+}
+
+/* Asserts that the one-line error contains a text. */
+static void assert_error_names(const char *err, const char *text)
+{
+    if (!strstr(err, "aimcc: error: ") || !strstr(err, text))
+        print_error("stderr \"%s\" lacks \"%s\"\n", err, text);
+    assert_non_null(strstr(err, "aimcc: error: "));
+    assert_non_null(strstr(err, text));
+
+    /* One line: the only newline ends the text. */
+    const char *newline = strchr(err, '\n');
+    assert_non_null(newline);
+    assert_int_equal(newline[1], '\0');
+}
+
+typedef struct usage_case {
+    const char *args[12];
+    const char *message;
+} usage_case;
+
+static void test_cli_usage_errors_exit_two(void **state)
+{
+    static const usage_case cases[] = {
+        {{NULL}, "missing command"},
+        {{"frobnicate", NULL}, "unknown command \"frobnicate\""},
+        {{"compile", NULL}, "missing the model file"},
+        {{"compile", "m.onnx", NULL}, "-o PROG.aimc"},
+        {{"compile", "m.onnx", "-o", NULL}, "--output needs a value"},
+        {{"compile", "m.onnx", "-o", "p.aimc", "--bogus", NULL}, "unknown option --bogus"},
+        {{"compile", "m.onnx", "-o", "p.aimc", "--set", "adc.bits", NULL}, "KEY=VALUE"},
+        {{"compile", "m.onnx", "-o", "p.aimc", "--dump-after", "nope", NULL}, "\"nope\" is not a pass"},
+        {{"compile", "m.onnx", "-o", "p.aimc", "--calib", "x.npy", NULL}, "--calib is not available"},
+        {{"compile", "m.onnx", "-o", "p.aimc", "--report", "r.json", NULL}, "--report is not available"},
+        {{"run", "p.aimc", "-o", "out", NULL}, "-i INPUT"},
+        {{"run", "p.aimc", "-i", "x.pb", NULL}, "-o OUTDIR"},
+        {{"run", "p.aimc", "-i", "x.pb", "-o", "d", "--format", "csv", NULL}, "pb or npy"},
+        {{"run", "p.aimc", "-i", "x.pb", "-o", "d", "--seed", "-1", NULL}, "--seed needs an integer"},
+        {{"run", "p.aimc", "-i", "x.pb", "-o", "d", "--device", "gpu", NULL}, "exact or sim"},
+        {{"eval", "p.aimc", "--inputs", "x.npy", NULL}, "missing --labels"},
+        {{"eval", "p.aimc", "--inputs", "x.npy", "--labels", "y.npy", "--batch", "0", NULL},
+         "--batch needs an integer from 1 to 65536"},
+        {{"eval", "p.aimc", "--inputs", "x.npy", "--labels", "y.npy", "--time", "-1", NULL},
+         "--time needs a number"},
+        {{"eval", "p.aimc", "--inputs", "x.npy", "--labels", "y.npy", "--scale", "abc", NULL},
+         "--scale needs a number"},
+        {{"ir", "--dot", "m.onnx", NULL}, "--dot is not available"},
+        {{"ir", "m.onnx", "--parse", "x.ir", NULL}, "not both"},
+        {{"inspect", NULL}, "missing the program file"},
+        {{"inspect", "--json=yes", "p.aimc", NULL}, "takes no value"},
+    };
+    char err[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const int status = run_aimcc(cases[i].args, NULL, 0, err, sizeof err);
+        if (status != CLI_EXIT_USAGE)
+            print_error("case %zu: exit status %d, stderr \"%s\"\n", i, status, err);
+        assert_int_equal(status, CLI_EXIT_USAGE);
+        assert_error_names(err, cases[i].message);
+    }
+}
+
+static void test_cli_missing_files_exit_one(void **state)
+{
+    char err[4096];
+    char program[512];
+    scratch_path(program, sizeof program, "absent.aimc");
+    const char *compile_args[] = {"compile", "/nonexistent/model.onnx", "-o", program, NULL};
+    assert_int_equal(run_aimcc(compile_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "/nonexistent/model.onnx");
+    assert_false(test_path_exists(program));
+
+    const char *run_args[] = {"run", "/nonexistent/p.aimc", "-i", "x.pb", "-o", scratch, NULL};
+    assert_int_equal(run_aimcc(run_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "/nonexistent/p.aimc");
+
+    const char *inspect_args[] = {"inspect", "/nonexistent/p.aimc", NULL};
+    assert_int_equal(run_aimcc(inspect_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "/nonexistent/p.aimc");
+
+    const char *ir_args[] = {"ir", "--parse", "/nonexistent/m.ir", NULL};
+    assert_int_equal(run_aimcc(ir_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "/nonexistent/m.ir");
+
+    const char *targets_args[] = {"targets", "no-such-preset", NULL};
+    assert_int_equal(run_aimcc(targets_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "no-such-preset");
+}
+
+/* Checks that every option token of a help text appears in docs/cli.md. */
+static void check_options_documented(const char *help, const char *docs, const char *command)
+{
+    for (const char *c = help; *c; c++) {
+        if (*c != '-' || (c > help && c[-1] != ' ' && c[-1] != '[' && c[-1] != '\n'))
+            continue;
+        const size_t length = strspn(c, "-abcdefghijklmnopqrstuvwxyz");
+        if (length < 2 || c[1] == ' ')
+            continue;
+        char option[64];
+        snprintf(option, sizeof option, "%.*s", (int)length, c);
+        if (!strstr(docs, option))
+            print_error("aimcc %s --help shows %s, which docs/cli.md lacks\n", command, option);
+        assert_non_null(strstr(docs, option));
+        c += length - 1;
+    }
+}
+
+static void test_cli_help_options_documented(void **state)
+{
+    char docs_path[1024];
+    test_source_path(docs_path, sizeof docs_path, "docs/cli.md");
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    char *docs = NULL;
+    size_t size = 0;
+    assert_int_equal(cli_read_file(ctx, docs_path, &docs, &size), AIMCC_OK);
+
+    static const char *const commands[] = {"compile", "run", "eval", "ir", "inspect", "targets"};
+    static char help[32768];
+    char err[1024];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const char *args[] = {commands[i], "--help", NULL};
+        assert_int_equal(run_aimcc(args, help, sizeof help, err, sizeof err), CLI_EXIT_OK);
+        assert_non_null(strstr(help, "Usage: aimcc "));
+        check_options_documented(help, docs, commands[i]);
+
+        /* Each command has its own section. */
+        char heading[64];
+        snprintf(heading, sizeof heading, "\n## %s\n", commands[i]);
+        assert_non_null(strstr(docs, heading));
+    }
+    const char *version_args[] = {"--version", NULL};
+    assert_int_equal(run_aimcc(version_args, help, sizeof help, err, sizeof err), CLI_EXIT_OK);
+    assert_non_null(strstr(help, "aimcc "));
+    free(docs);
+    aimcc_ctx_destroy(ctx);
+}
+
+static void test_cli_targets_lists_float(void **state)
+{
+    static char out[16384];
+    char err[1024];
+    const char *args[] = {"targets", NULL};
+    assert_int_equal(run_aimcc(args, out, sizeof out, err, sizeof err), CLI_EXIT_OK);
+    assert_non_null(strstr(out, "float "));
+    assert_non_null(strstr(out, "current, 512x512, 4096 tiles"));
+
+    const char *one_args[] = {"targets", "float", NULL};
+    assert_int_equal(run_aimcc(one_args, out, sizeof out, err, sizeof err), CLI_EXIT_OK);
+    cJSON *json = cJSON_Parse(out);
+    assert_non_null(json);
+    assert_string_equal(cJSON_GetObjectItem(json, "name")->valuestring, "float");
+    cJSON_Delete(json);
+}
+
+/* Compiles the MNIST CNN once into the scratch folder. */
+static void compile_mnist(char *program, size_t size)
+{
+    scratch_path(program, size, "mnist.aimc");
+    if (test_path_exists(program))
+        return;
+    char model[1024], err[4096];
+    mnist_path(model, sizeof model, "model.onnx");
+    const char *args[] = {"compile", model, "-t", "float", "-o", program, NULL};
+    const int status = run_aimcc(args, NULL, 0, err, sizeof err);
+    if (status != CLI_EXIT_OK)
+        print_error("compile failed: %s\n", err);
+    assert_int_equal(status, CLI_EXIT_OK);
+}
+
+static void test_cli_mnist_run_matches_reference(void **state)
+{
+    char program[512], input[1024], expected_path[1024], outdir[512], output[1024], err[4096];
+    compile_mnist(program, sizeof program);
+    mnist_path(input, sizeof input, "test_data_set_0/input_0.pb");
+    mnist_path(expected_path, sizeof expected_path, "test_data_set_0/output_0.pb");
+    scratch_path(outdir, sizeof outdir, "run0/nested");
+    const char *args[] = {"run", program, "-i", input, "-o", outdir, NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+
+    snprintf(output, sizeof output, "%s/output_0.pb", outdir);
+    test_tensor actual, expected;
+    char message[1024];
+    assert_int_equal(test_tensor_read_pb(output, &actual, message, sizeof message), AIMCC_OK);
+    assert_int_equal(test_tensor_read_pb(expected_path, &expected, message, sizeof message),
+                     AIMCC_OK);
+    assert_string_equal(actual.name, "Plus214_Output_0");
+    assert_true(test_compare_outputs(&actual.tensor, &expected.tensor, test_tolerance_default,
+                                     "mnist-cnn output_0"));
+    test_tensor_free(&actual);
+    test_tensor_free(&expected);
+}
+
+/* Reads test_data_set_K/input_0.pb and output_0.pb of the MNIST CNN. */
+static void read_mnist_case(int k, test_tensor *input, test_tensor *output)
+{
+    char path[1024], relative[64], message[1024];
+    snprintf(relative, sizeof relative, "test_data_set_%d/input_0.pb", k);
+    mnist_path(path, sizeof path, relative);
+    assert_int_equal(test_tensor_read_pb(path, input, message, sizeof message), AIMCC_OK);
+    snprintf(relative, sizeof relative, "test_data_set_%d/output_0.pb", k);
+    mnist_path(path, sizeof path, relative);
+    assert_int_equal(test_tensor_read_pb(path, output, message, sizeof message), AIMCC_OK);
+}
+
+/* Returns the index of the first maximum of n floats. */
+static int first_max(const float *values, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (values[i] > values[best])
+            best = i;
+    return best;
+}
+
+/* Writes the three MNIST test inputs as one .npy batch X (divided by divisor) and their
+ * reference classes, plus offset, as labels Y. */
+static void write_mnist_batch(const char *x_path, const char *y_path, float divisor,
+                              int64_t label_offset)
+{
+    float pixels[3][784];
+    int64_t labels[3];
+    for (int k = 0; k < 3; k++) {
+        test_tensor input, output;
+        read_mnist_case(k, &input, &output);
+        assert_int_equal(test_tensor_count(&input.tensor), 784);
+        for (int i = 0; i < 784; i++)
+            pixels[k][i] = ((const float *)input.tensor.data)[i] / divisor;
+        labels[k] = (first_max(output.tensor.data, 10) + label_offset) % 10;
+        test_tensor_free(&input);
+        test_tensor_free(&output);
+    }
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    const aimrt_tensor x = {AIMRT_DTYPE_FLOAT, 4, {3, 1, 28, 28}, pixels};
+    const aimrt_tensor y = {AIMRT_DTYPE_INT64, 1, {3}, labels};
+    assert_int_equal(cli_npy_write(ctx, x_path, &x), AIMCC_OK);
+    assert_int_equal(cli_npy_write(ctx, y_path, &y), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+}
+
+static void test_cli_run_npy_batch(void **state)
+{
+    char program[512], x_path[512], y_path[512], outdir[512], output[1024], err[4096];
+    compile_mnist(program, sizeof program);
+    scratch_path(x_path, sizeof x_path, "batch_x.npy");
+    scratch_path(y_path, sizeof y_path, "batch_y.npy");
+    scratch_path(outdir, sizeof outdir, "run_batch");
+    write_mnist_batch(x_path, y_path, 1.0f, 0);
+    const char *args[] = {"run", program, "-i", x_path, "-o", outdir, "--format", "npy", NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+
+    snprintf(output, sizeof output, "%s/output_0.npy", outdir);
+    test_tensor actual;
+    char message[1024];
+    assert_int_equal(test_tensor_read_npy(output, &actual, message, sizeof message), AIMCC_OK);
+    assert_int_equal(actual.tensor.rank, 2);
+    assert_int_equal(actual.tensor.dims[0], 3);
+    assert_int_equal(actual.tensor.dims[1], 10);
+    for (int k = 0; k < 3; k++) {
+        test_tensor input, expected;
+        read_mnist_case(k, &input, &expected);
+        aimrt_tensor row = expected.tensor;
+        row.data = (float *)actual.tensor.data + 10 * k;
+        assert_true(test_compare_outputs(&row, &expected.tensor, test_tolerance_default,
+                                         "mnist-cnn batch row"));
+        test_tensor_free(&input);
+        test_tensor_free(&expected);
+    }
+    test_tensor_free(&actual);
+}
+
+static void test_cli_run_rejects_wrong_dtype(void **state)
+{
+    char program[512], x_path[512], outdir[512], err[4096];
+    compile_mnist(program, sizeof program);
+    scratch_path(x_path, sizeof x_path, "wrong_dtype.npy");
+    scratch_path(outdir, sizeof outdir, "run_wrong");
+    int64_t values[784] = {0};
+    const aimrt_tensor x = {AIMRT_DTYPE_INT64, 4, {1, 1, 28, 28}, values};
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    assert_int_equal(cli_npy_write(ctx, x_path, &x), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+
+    const char *args[] = {"run", program, "-i", x_path, "-o", outdir, NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "\"Input3\"");
+    assert_error_names(err, "f32[1,1,28,28]");
+    assert_error_names(err, "i64[1,1,28,28]");
+    assert_false(test_path_exists(outdir));
+
+    const char *sim_args[] = {"run", program, "-i", x_path, "-o", outdir, "--device", "sim", NULL};
+    assert_int_equal(run_aimcc(sim_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "device sim is not available in this build; use --device exact");
+}
+
+/* Runs eval with --json on X and Y and returns the parsed object (caller frees). */
+static cJSON *eval_json(const char *program, const char *x_path, const char *y_path,
+                        const char *scale)
+{
+    static char out[8192];
+    char err[4096];
+    const char *args[] = {"eval", program, "--inputs", x_path, "--labels", y_path, "--batch", "2",
+                          "--repeat", "2", "--scale", scale, "--json", NULL};
+    const int status = run_aimcc(args, out, sizeof out, err, sizeof err);
+    if (status != CLI_EXIT_OK)
+        print_error("eval failed: %s\n", err);
+    assert_int_equal(status, CLI_EXIT_OK);
+    cJSON *json = cJSON_Parse(out);
+    assert_non_null(json);
+    return json;
+}
+
+static void test_cli_eval_reference_labels(void **state)
+{
+    char program[512], x_path[512], y_path[512], wrong_path[512];
+    compile_mnist(program, sizeof program);
+    scratch_path(x_path, sizeof x_path, "eval_x.npy");
+    scratch_path(y_path, sizeof y_path, "eval_y.npy");
+    scratch_path(wrong_path, sizeof wrong_path, "eval_wrong.npy");
+
+    /* Labels from the reference outputs: every prediction is right. X is stored divided by
+     * 255 and --scale 255 restores it. */
+    write_mnist_batch(x_path, y_path, 255.0f, 0);
+    cJSON *json = eval_json(program, x_path, y_path, "255");
+    assert_true(cJSON_GetObjectItem(json, "top1")->valuedouble == 1.0);
+    assert_true(cJSON_GetObjectItem(json, "top1_std")->valuedouble == 0.0);
+    assert_int_equal(cJSON_GetObjectItem(json, "samples")->valueint, 3);
+    assert_int_equal(cJSON_GetObjectItem(json, "repeat")->valueint, 2);
+    assert_non_null(cJSON_GetObjectItem(json, "seconds"));
+    cJSON_Delete(json);
+
+    /* Labels shifted by one class: every prediction is wrong. */
+    write_mnist_batch(x_path, wrong_path, 255.0f, 1);
+    json = eval_json(program, x_path, wrong_path, "255");
+    assert_true(cJSON_GetObjectItem(json, "top1")->valuedouble == 0.0);
+    cJSON_Delete(json);
+}
+
+static void test_cli_eval_label_count_mismatch(void **state)
+{
+    char program[512], x_path[512], y_path[512], err[4096];
+    compile_mnist(program, sizeof program);
+    scratch_path(x_path, sizeof x_path, "mismatch_x.npy");
+    scratch_path(y_path, sizeof y_path, "mismatch_y.npy");
+    write_mnist_batch(x_path, y_path, 1.0f, 0);
+    int64_t labels[2] = {0, 1};
+    const aimrt_tensor y = {AIMRT_DTYPE_INT64, 1, {2}, labels};
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    assert_int_equal(cli_npy_write(ctx, y_path, &y), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+
+    const char *args[] = {"eval", program, "--inputs", x_path, "--labels", y_path, NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, y_path);
+    assert_error_names(err, "i64[2]");
+
+    const char *range_args[] = {"eval", program, "--inputs", x_path, "--labels", x_path, NULL};
+    assert_int_equal(run_aimcc(range_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "labels must be 1-D integers");
+}
+
+/* The protobuf messages that describe one f32 graph input or output of rank 2. */
+typedef struct value_info_storage {
+    Onnx__ValueInfoProto info;
+    Onnx__TypeProto type;
+    Onnx__TypeProto__Tensor tensor;
+    Onnx__TensorShapeProto shape;
+    Onnx__TensorShapeProto__Dimension dims[2];
+    Onnx__TensorShapeProto__Dimension *dim_pointers[2];
+} value_info_storage;
+
+static Onnx__ValueInfoProto *make_value_info(value_info_storage *s, const char *name, int64_t rows,
+                                             int64_t cols)
+{
+    onnx__value_info_proto__init(&s->info);
+    onnx__type_proto__init(&s->type);
+    onnx__type_proto__tensor__init(&s->tensor);
+    onnx__tensor_shape_proto__init(&s->shape);
+    const int64_t sizes[2] = {rows, cols};
+    for (int i = 0; i < 2; i++) {
+        onnx__tensor_shape_proto__dimension__init(&s->dims[i]);
+        s->dims[i].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+        s->dims[i].dim_value = sizes[i];
+        s->dim_pointers[i] = &s->dims[i];
+    }
+    s->shape.n_dim = 2;
+    s->shape.dim = s->dim_pointers;
+    s->tensor.has_elem_type = 1;
+    s->tensor.elem_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    s->tensor.shape = &s->shape;
+    s->type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+    s->type.tensor_type = &s->tensor;
+    s->info.name = (char *)name;
+    s->info.type = &s->type;
+    return &s->info;
+}
+
+/* Writes the model y = MatMul(x, W) with x f32[4,10] at a fixed batch of 4 and W f32[10,3]. */
+static void write_fixed_batch_model(const char *path, const float *weights)
+{
+    Onnx__TensorProto w = ONNX__TENSOR_PROTO__INIT;
+    int64_t w_dims[2] = {10, 3};
+    w.name = "W";
+    w.n_dims = 2;
+    w.dims = w_dims;
+    w.has_data_type = 1;
+    w.data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    w.has_raw_data = 1;
+    w.raw_data.len = 30 * sizeof(float);
+    w.raw_data.data = (uint8_t *)weights;
+    Onnx__TensorProto *initializers[1] = {&w};
+
+    Onnx__NodeProto node = ONNX__NODE_PROTO__INIT;
+    char *node_inputs[2] = {"x", "W"};
+    char *node_outputs[1] = {"y"};
+    node.name = "mm";
+    node.op_type = "MatMul";
+    node.n_input = 2;
+    node.input = node_inputs;
+    node.n_output = 1;
+    node.output = node_outputs;
+    Onnx__NodeProto *nodes[1] = {&node};
+
+    value_info_storage x_storage, y_storage;
+    Onnx__ValueInfoProto *inputs[1] = {make_value_info(&x_storage, "x", 4, 10)};
+    Onnx__ValueInfoProto *outputs[1] = {make_value_info(&y_storage, "y", 4, 3)};
+    Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
+    graph.name = "fixed_batch";
+    graph.n_node = 1;
+    graph.node = nodes;
+    graph.n_initializer = 1;
+    graph.initializer = initializers;
+    graph.n_input = 1;
+    graph.input = inputs;
+    graph.n_output = 1;
+    graph.output = outputs;
+
+    Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+    opset.domain = "";
+    opset.has_version = 1;
+    opset.version = 13;
+    Onnx__OperatorSetIdProto *opsets[1] = {&opset};
+    Onnx__ModelProto model = ONNX__MODEL_PROTO__INIT;
+    model.has_ir_version = 1;
+    model.ir_version = 7;
+    model.n_opset_import = 1;
+    model.opset_import = opsets;
+    model.graph = &graph;
+
+    const size_t size = onnx__model_proto__get_packed_size(&model);
+    uint8_t *bytes = malloc(size);
+    assert_non_null(bytes);
+    onnx__model_proto__pack(&model, bytes);
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    assert_int_equal(fwrite(bytes, 1, size, file), size);
+    assert_int_equal(fclose(file), 0);
+    free(bytes);
+}
+
+static void test_cli_eval_fixed_batch_padding(void **state)
+{
+    char model[512], program[512], x_path[512], y_path[512], err[4096];
+    static char out[4096];
+    scratch_path(model, sizeof model, "fixed4.onnx");
+    scratch_path(program, sizeof program, "fixed4.aimc");
+    scratch_path(x_path, sizeof x_path, "fixed4_x.npy");
+    scratch_path(y_path, sizeof y_path, "fixed4_y.npy");
+
+    /* Small integers keep every product exact, so the class scores computed here match. */
+    float weights[30], x[10][10];
+    for (int i = 0; i < 30; i++)
+        weights[i] = (float)((i * 7) % 11 - 5);
+    for (int s = 0; s < 10; s++)
+        for (int i = 0; i < 10; i++)
+            x[s][i] = (float)((s * 13 + i * 5) % 9 - 4);
+    write_fixed_batch_model(model, weights);
+
+    /* Labels: the first maximum of x @ W, made wrong on every third sample. */
+    int64_t labels[10];
+    int expected_correct = 0;
+    for (int s = 0; s < 10; s++) {
+        float scores[3] = {0};
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < 10; i++)
+                scores[c] += x[s][i] * weights[i * 3 + c];
+        labels[s] = first_max(scores, 3);
+        if (s % 3 == 0)
+            labels[s] = (labels[s] + 1) % 3;
+        else if (s >= 3 && s < 8)
+            expected_correct++;
+    }
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    const aimrt_tensor x_tensor = {AIMRT_DTYPE_FLOAT, 2, {10, 10}, x};
+    const aimrt_tensor y_tensor = {AIMRT_DTYPE_INT64, 1, {10}, labels};
+    assert_int_equal(cli_npy_write(ctx, x_path, &x_tensor), AIMCC_OK);
+    assert_int_equal(cli_npy_write(ctx, y_path, &y_tensor), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+
+    const char *compile_args[] = {"compile", model, "-o", program, NULL};
+    assert_int_equal(run_aimcc(compile_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+
+    /* Samples 3 to 7 take two runs of 4, the second padded with three zero samples. */
+    const char *args[] = {"eval", program, "--inputs", x_path, "--labels", y_path,
+                          "--offset", "3", "--limit", "5", "--json", NULL};
+    assert_int_equal(run_aimcc(args, out, sizeof out, err, sizeof err), CLI_EXIT_OK);
+    cJSON *json = cJSON_Parse(out);
+    assert_non_null(json);
+    assert_int_equal(cJSON_GetObjectItem(json, "samples")->valueint, 5);
+    const cJSON *correct = cJSON_GetArrayItem(cJSON_GetObjectItem(json, "correct"), 0);
+    assert_non_null(correct);
+    assert_int_equal(correct->valueint, expected_correct);
+    cJSON_Delete(json);
+}
+
+static void test_cli_ir_parse_roundtrip(void **state)
+{
+    char model[1024], dump_path[512], err[4096];
+    mnist_path(model, sizeof model, "model.onnx");
+    scratch_path(dump_path, sizeof dump_path, "mnist.ir");
+    static char dump[1 << 20], again[1 << 20];
+    const char *args[] = {"ir", model, "--after", "canonicalize", "--dump-weights", NULL};
+    assert_int_equal(run_aimcc(args, dump, sizeof dump, err, sizeof err), CLI_EXIT_OK);
+    assert_true(strncmp(dump, "aimcc-ir ", 9) == 0);
+
+    FILE *file = fopen(dump_path, "w");
+    assert_non_null(file);
+    fputs(dump, file);
+    fclose(file);
+    const char *parse_args[] = {"ir", "--parse", dump_path, "--dump-weights", NULL};
+    assert_int_equal(run_aimcc(parse_args, again, sizeof again, err, sizeof err), CLI_EXIT_OK);
+    assert_string_equal(again, dump);
+}
+
+static void test_cli_inspect_compiled_program(void **state)
+{
+    char program[512], err[4096];
+    static char out[1 << 16];
+    compile_mnist(program, sizeof program);
+    const char *args[] = {"inspect", program, "--json", NULL};
+    assert_int_equal(run_aimcc(args, out, sizeof out, err, sizeof err), CLI_EXIT_OK);
+    cJSON *json = cJSON_Parse(out);
+    assert_non_null(json);
+    cJSON_Delete(json);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_npy_decode_valid_arrays),
+        cmocka_unit_test(test_npy_decode_version_two),
+        cmocka_unit_test(test_npy_decode_corrupt_headers),
+        cmocka_unit_test(test_npy_decode_broken_prefix),
+        cmocka_unit_test(test_npy_write_read_roundtrip),
+        cmocka_unit_test(test_npy_read_missing_file),
+        cmocka_unit_test(test_convert_rounds_half_even),
+        cmocka_unit_test(test_cli_usage_errors_exit_two),
+        cmocka_unit_test(test_cli_missing_files_exit_one),
+        cmocka_unit_test(test_cli_help_options_documented),
+        cmocka_unit_test(test_cli_targets_lists_float),
+        cmocka_unit_test(test_cli_mnist_run_matches_reference),
+        cmocka_unit_test(test_cli_run_npy_batch),
+        cmocka_unit_test(test_cli_run_rejects_wrong_dtype),
+        cmocka_unit_test(test_cli_eval_reference_labels),
+        cmocka_unit_test(test_cli_eval_label_count_mismatch),
+        cmocka_unit_test(test_cli_eval_fixed_batch_padding),
+        cmocka_unit_test(test_cli_ir_parse_roundtrip),
+        cmocka_unit_test(test_cli_inspect_compiled_program),
+    };
+    return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
+}
