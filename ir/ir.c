@@ -54,6 +54,7 @@ aimcc_value *aimcc_ir_value_add(aimcc_module *module, const char *name, aimcc_va
     value->id = module->n_values;
     value->name = aimcc_arena_strdup(module->arena, name);
     value->kind = kind;
+    value->buffer_offset = -1;
     value->dtype = dtype;
     value->rank = rank;
     for (int i = 0; i < rank; i++)

@@ -14,6 +14,7 @@
 
 #include "aimcc/aimcc.h"
 #include "aimrt/ops.h"
+#include "aimrt/tile.h"
 #include "ir/arena.h"
 
 typedef struct aimcc_op aimcc_op;
@@ -42,6 +43,10 @@ struct aimcc_value {
     bool is_output;         /* a graph output */
     aimcc_op *producer;     /* NULL for inputs and constants */
     int n_uses;             /* count of op inputs that read this value */
+    /* Set by schedule for activations: byte offset in the session's activation
+     * arena, per sample for batched values (the arena scales with the batch),
+     * absolute for the others; -1 before scheduling. */
+    int64_t buffer_offset;
 };
 
 /* One block of a LINEAR weight matrix placed on a tile: rows [w_row, w_row+n_rows)
@@ -54,6 +59,9 @@ typedef struct aimcc_tile_block {
     int64_t w_col;
     int64_t n_rows;
     int64_t n_cols;
+    /* Copy index when map replicates a layer (0 otherwise). Each replica
+     * covers the whole weight matrix once. */
+    int replica;
 } aimcc_tile_block;
 
 /* A physical tile of one kind of the target. */
@@ -64,6 +72,9 @@ typedef struct aimcc_tile {
     int64_t cols;
     int64_t rows_used;  /* highest row used + 1, for utilization */
     int64_t cells_used;
+    /* Cell levels rows x cols row-major, written by encode (NULL before): the
+     * weights themselves on float kinds, integer levels 0..2^cb-1 otherwise. */
+    float *levels;
 } aimcc_tile;
 
 struct aimcc_op {
@@ -79,6 +90,14 @@ struct aimcc_op {
     aimrt_attr *attrs;      /* arrays live in the arena */
     int n_blocks;           /* LINEAR only, after map */
     aimcc_tile_block *blocks;
+    int n_replicas;         /* LINEAR only: copies of the weights on tiles (1 by default) */
+    /* LINEAR only, from quantize on: how the op is quantized, sliced and
+     * encoded. A quantized LINEAR reads x, integer weights w [K, N] (i32),
+     * bias [N] or absent, and per-column weight scales [N] (f32). */
+    aimrt_linear_plan *plan;
+    /* Choice of select-domain: tile kind index, and the reason in words. */
+    int kind;
+    const char *kind_reason;
     aimcc_op *prev;
     aimcc_op *next;
 };
@@ -103,6 +122,10 @@ typedef struct aimcc_module {
     int tiles_capacity;
     aimcc_tile *tiles;
     uint32_t properties;      /* AIMCC_PROP_* bits the passes provided */
+    /* Set by schedule: activation arena sizes in bytes, per sample for the
+     * batched values and in total for the others. */
+    int64_t arena_bytes_per_sample;
+    int64_t arena_bytes_fixed;
     /* Set by aimcc_ir_op_create when an op moves or merges the batch axis, so
      * the importer can fall back to the exported batch size. */
     bool batch_broken;
@@ -114,6 +137,10 @@ enum {
     AIMCC_PROP_CANONICAL = 1u << 1,
     AIMCC_PROP_MAPPED = 1u << 2,
     AIMCC_PROP_SCHEDULED = 1u << 3,
+    AIMCC_PROP_DOMAIN_SELECTED = 1u << 4,
+    AIMCC_PROP_QUANTIZED = 1u << 5,
+    AIMCC_PROP_SLICED = 1u << 6,
+    AIMCC_PROP_ENCODED = 1u << 7,
 };
 
 /* Creates an empty module in the arena; returns NULL when out of memory. */

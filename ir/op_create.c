@@ -209,6 +209,7 @@ aimcc_status aimcc_ir_op_create(aimcc_ctx *ctx, aimcc_module *module, aimcc_op *
     op->outputs = op_outputs;
     op->n_attrs = n_attrs;
     op->attrs = op_attrs;
+    op->n_replicas = 1;
     for (int i = 0; i < n_inputs; i++) {
         op_inputs[i] = inputs[i];
         if (inputs[i])

@@ -364,7 +364,8 @@ static void print_outputs(printer *p, const aimcc_module *module)
     }
 }
 
-static const char *const property_names[] = {"imported", "canonical", "mapped", "scheduled"};
+static const char *const property_names[] = {"imported", "canonical", "mapped", "scheduled",
+                                             "domain-selected", "quantized", "sliced", "encoded"};
 
 const char *aimcc_ir_property_name(int bit)
 {
