@@ -47,6 +47,32 @@ aimcc_status lower_unary(lower_node *node)
     return lower_emit_bind(node, code_of(node->op_type), x, NULL, 0, NULL);
 }
 
+static bool dtype_is_float(aimrt_dtype dtype)
+{
+    return dtype == AIMRT_DTYPE_FLOAT || dtype == AIMRT_DTYPE_DOUBLE;
+}
+
+/* Pow takes an exponent of any numeric type from opset 12 on; the kernel
+ * computes in the base's float type, so an integer exponent is cast to it. */
+static aimcc_status lower_pow(lower_node *node, aimcc_value *base, aimcc_value *exponent)
+{
+    if (!dtype_is_float(base->dtype))
+        return lower_fail(node, AIMCC_ERR_UNSUPPORTED,
+                          "Pow with a %s base is not supported; aimcc computes Pow in float "
+                          "or double, so cast the base to float in the model",
+                          aimrt_dtype_name(base->dtype));
+    if (exponent->dtype != base->dtype) {
+        const aimrt_attr to = aimcc_ir_attr_int(node->module, AIMRT_ATTR_TO, base->dtype);
+        aimcc_value *cast = NULL;
+        const aimcc_status status = lower_emit(node, AIMRT_OP_CAST, 1, &exponent, 1, &to, NULL,
+                                               &cast);
+        if (status != AIMCC_OK)
+            return status;
+        exponent = cast;
+    }
+    return lower_emit_bind(node, AIMRT_OP_POW, base, exponent, 0, NULL);
+}
+
 aimcc_status lower_binary(lower_node *node)
 {
     aimcc_value *a = NULL;
@@ -56,6 +82,8 @@ aimcc_status lower_binary(lower_node *node)
         status = lower_input_required(node, 1, &b);
     if (status != AIMCC_OK)
         return status;
+    if (strcmp(node->op_type, "Pow") == 0)
+        return lower_pow(node, a, b);
     return lower_emit_bind(node, code_of(node->op_type), a, b, 0, NULL);
 }
 

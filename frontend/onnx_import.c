@@ -126,8 +126,10 @@ aimcc_status aimcc_onnx_import(aimcc_ctx *ctx, aimcc_arena *arena, const char *p
     if (status == AIMCC_OK)
         import.module->properties |= AIMCC_PROP_IMPORTED;
 
-    /* A failed module is returned too, so the compile driver can read batch_broken. */
-    *out = import.module;
+    /* A module that failed because an op moved the batch axis is returned too,
+     * so the compile driver can import again with a fixed batch. */
+    if (status == AIMCC_OK || (import.module && import.module->batch_broken))
+        *out = import.module;
 
 cleanup:
     if (model)

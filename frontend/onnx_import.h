@@ -12,7 +12,8 @@
  * Imports the model at path into a new module allocated in arena, binding
  * --dim and --const options. Each failure is one diagnostic naming the file
  * and the node or tensor. Returns AIMCC_ERR_INVALID_MODEL, _UNSUPPORTED,
- * _IO, _NOMEM or AIMCC_OK.
+ * _IO, _NOMEM or AIMCC_OK. *out is NULL on failure, except when an op moved
+ * the batch axis: then the failed module (batch_broken set) is returned.
  */
 aimcc_status aimcc_onnx_import(aimcc_ctx *ctx, aimcc_arena *arena, const char *path,
                                const aimcc_options *options, aimcc_module **out);

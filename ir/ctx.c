@@ -47,9 +47,15 @@ const aimcc_diag *aimcc_ctx_diag(const aimcc_ctx *ctx)
     return &ctx->diag;
 }
 
+/* Copies src, turning line breaks into spaces: node and op names come from the model
+ * file, and the diagnostic they end up in must stay one line. */
 static void copy_text(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
+    for (char *c = dst; *c; c++) {
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    }
 }
 
 void aimcc_ctx_set_pass(aimcc_ctx *ctx, const char *pass)

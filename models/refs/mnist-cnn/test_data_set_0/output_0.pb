@@ -1,0 +1,4 @@
+
+BPlus214_Output_0J(f-
+ÄÆD
+C(EÏıE›¨XÅWKŞÄ±NÉÅ¨÷ûE†èÄŠGD
