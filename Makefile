@@ -4,7 +4,7 @@ SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-sanitize install clean
+.PHONY: all deps build demo test test-sanitize fuzz install clean
 
 all: build
 
@@ -29,6 +29,22 @@ test-sanitize: deps
 	cmake -S . -B $(SANITIZE_BUILD) -DAIMCC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
 	cd $(SANITIZE_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Runs each libFuzzer harness for FUZZ_SECONDS, seeded with the shipped models,
+# programs, presets and IR dumps. Needs clang and libclang-rt-14-dev.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/install-fuzz-deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DAIMCC_FUZZ=ON -DAIMCC_SANITIZE=ON \
+		-DAIMCC_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	scripts/fuzz-seeds $(FUZZ_BUILD)
+	for harness in onnx program target ir; do \
+		$(FUZZ_BUILD)/fuzz_$$harness -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+			-artifact_prefix=$(FUZZ_BUILD)/crash-$$harness- \
+			$(FUZZ_BUILD)/corpus-$$harness $(FUZZ_BUILD)/seeds-$$harness || exit 1; \
+	done
 
 install: build
 	cmake --install $(BUILD)
