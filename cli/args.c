@@ -6,6 +6,8 @@
  */
 #include "cli.h"
 
+#include "aimrt/log.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -30,6 +32,7 @@ static bool apply_verbosity(const char *arg)
 {
     if (strcmp(arg, "-q") == 0) {
         aimcc_log_set_level(AIMCC_LOG_ERROR);
+        aimrt_log_set_level(AIMRT_LOG_ERROR);
         return true;
     }
     if (arg[0] != '-' || arg[1] != 'v')
@@ -47,6 +50,9 @@ static bool apply_verbosity(const char *arg)
     if (level > AIMCC_LOG_TRACE)
         level = AIMCC_LOG_TRACE;
     aimcc_log_set_level((aimcc_log_level)level);
+
+    /* The runtime has no TRACE level; its DEBUG is the most verbose. */
+    aimrt_log_set_level(level > AIMRT_LOG_DEBUG ? AIMRT_LOG_DEBUG : (aimrt_log_level)level);
     return true;
 }
 
