@@ -4,6 +4,10 @@
 # package. Everything installed is relocatable: the command finds its libraries
 # through an $ORIGIN RPATH, and the .pc and CMake files locate the prefix from
 # their own folder, so `cmake --install BUILD --prefix P` works for any P.
+# NOTE: the preset folder is compiled into libaimcc as the configured
+# prefix's share/aimcc/targets, after the source tree's targets/. A command
+# installed under another prefix finds its presets only while the source tree
+# exists, or through AIMCC_TARGETS_DIR.
 include(CMakePackageConfigHelpers)
 
 set(AIMCC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/aimcc)
@@ -20,10 +24,10 @@ set_target_properties(aimcc_lib PROPERTIES EXPORT_NAME aimcc)
 # so they keep working where libm lives in another folder.
 if(MATH_LIBRARY)
     foreach(lib aimrt aimrt_static)
-        get_target_property(links ${lib} INTERFACE_LINK_LIBRARIES)
-        list(TRANSFORM links REPLACE "^${MATH_LIBRARY}$"
+        get_target_property(aimcc_links ${lib} INTERFACE_LINK_LIBRARIES)
+        list(TRANSFORM aimcc_links REPLACE "^${MATH_LIBRARY}$"
              "$<BUILD_INTERFACE:${MATH_LIBRARY}>$<INSTALL_INTERFACE:m>")
-        set_target_properties(${lib} PROPERTIES INTERFACE_LINK_LIBRARIES "${links}")
+        set_target_properties(${lib} PROPERTIES INTERFACE_LINK_LIBRARIES "${aimcc_links}")
     endforeach()
 endif()
 
@@ -64,6 +68,7 @@ if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
 else()
     file(RELATIVE_PATH AIMCC_PC_TO_PREFIX
         ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+    string(REGEX REPLACE "/$" "" AIMCC_PC_TO_PREFIX "${AIMCC_PC_TO_PREFIX}")
     set(AIMCC_PC_PREFIX "\${pcfiledir}/${AIMCC_PC_TO_PREFIX}")
 endif()
 foreach(dir LIBDIR INCLUDEDIR)
