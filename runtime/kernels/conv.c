@@ -79,6 +79,36 @@ static aimrt_status plan_patches(aimrt_op_call *call, const aimrt_tensor *x,
 DEFINE_IM2COL(im2col_f32, float)
 DEFINE_IM2COL(im2col_f64, double)
 
+/* Writes the same values patch by patch: patch q's values go to
+ * dst[q * patch_size + r], in order, which keeps the stores sequential when
+ * the output is [patches, patch_size] as the IM2COL op produces it. */
+#define DEFINE_IM2COL_PATCH_MAJOR(NAME, T)                                                         \
+    static void NAME(const conv_plan *p, const T *x, int64_t c0, T *dst)                           \
+    {                                                                                              \
+        const aimrt_window *w = &p->w;                                                             \
+        for (int64_t oy = 0; oy < w->out[0]; oy++) {                                               \
+            for (int64_t ox = 0; ox < w->out[1]; ox++) {                                           \
+                for (int64_t c = c0; c < c0 + p->group_channels; c++) {                            \
+                    const T *plane = x + c * w->in[0] * w->in[1];                                  \
+                    for (int64_t ky = 0; ky < w->kernel[0]; ky++) {                                \
+                        const int64_t iy =                                                         \
+                            oy * w->strides[0] - w->pad_begin[0] + ky * w->dilations[0];           \
+                        const bool y_in = iy >= 0 && iy < w->in[0];                                \
+                        for (int64_t kx = 0; kx < w->kernel[1]; kx++) {                            \
+                            const int64_t ix =                                                     \
+                                ox * w->strides[1] - w->pad_begin[1] + kx * w->dilations[1];       \
+                            const bool in = y_in && ix >= 0 && ix < w->in[1];                      \
+                            *dst++ = in ? plane[iy * w->in[1] + ix] : (T)0;                        \
+                        }                                                                          \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+DEFINE_IM2COL_PATCH_MAJOR(im2col_patch_major_f32, float)
+DEFINE_IM2COL_PATCH_MAJOR(im2col_patch_major_f64, double)
+
 static void extract_patches(aimrt_dtype dtype, const conv_plan *p, const void *x, int64_t c0,
                             void *dst, int64_t row_stride, int64_t patch_stride)
 {
@@ -249,9 +279,14 @@ aimrt_status aimrt_kernel_im2col_run(aimrt_op_call *call)
     const int64_t in_image = p.channels * p.w.in[0] * p.w.in[1];
     const int64_t out_image = p.n_patches * p.patch_size;
     for (int64_t n = 0; n < p.n_images; n++) {
-        extract_patches(x->dtype, &p, (const char *)x->data + n * in_image * esize,
-                        group_index * p.group_channels,
-                        (char *)call->outputs[0].data + n * out_image * esize, 1, p.patch_size);
+        const char *image = (const char *)x->data + n * in_image * esize;
+        char *patches = (char *)call->outputs[0].data + n * out_image * esize;
+        if (x->dtype == AIMRT_DTYPE_FLOAT)
+            im2col_patch_major_f32(&p, (const float *)image, group_index * p.group_channels,
+                                   (float *)patches);
+        else
+            im2col_patch_major_f64(&p, (const double *)image, group_index * p.group_channels,
+                                   (double *)patches);
     }
     return AIMRT_OK;
 }
