@@ -2,8 +2,10 @@
 /*
  * Emits the tensors, constants and code sections. Every value that a graph
  * input, a graph output or an op refers to becomes a tensor record, and a
- * constant's bytes go to the constants section. Every op, in list order,
- * becomes an instruction with its tensor ids, attributes and tile blocks.
+ * constant's bytes go to the constants section, and an activation that the
+ * schedule placed records its arena offset. Every op, in list order, becomes
+ * an instruction with its tensor ids, attributes, tile blocks and, for a
+ * quantized LINEAR, its plan.
  */
 #include "backend/emit_internal.h"
 
@@ -32,6 +34,13 @@ static uint64_t emit_constant(emit_state *state, const aimcc_value *value, uint6
     return offset;
 }
 
+/* Returns true when the schedule pass laid out an activation arena. */
+static bool arena_used(const aimcc_module *module)
+{
+    return module->arena_bytes_per_sample >= 0 && module->arena_bytes_fixed >= 0 &&
+           module->arena_bytes_per_sample + module->arena_bytes_fixed > 0;
+}
+
 /* Returns the tensor id of value in its role (a LINEAR weight or not),
  * adding its record on first use; -1 when out of memory. */
 static int32_t emit_tensor(emit_state *state, const aimcc_value *value, bool weight)
@@ -43,9 +52,16 @@ static int32_t emit_tensor(emit_state *state, const aimcc_value *value, bool wei
     const uint32_t kind = tensor_kind(value, weight);
     const bool batched = value->batched && kind != AIMRT_TENSOR_CONST &&
                          kind != AIMRT_TENSOR_WEIGHT;
+    const bool placed = arena_used(state->module) && value->buffer_offset >= 0 &&
+                        (kind == AIMRT_TENSOR_ACTIVATION || kind == AIMRT_TENSOR_OUTPUT);
     uint64_t data_offset = 0, data_length = 0;
-    if (kind == AIMRT_TENSOR_CONST)
+    if (kind == AIMRT_TENSOR_CONST) {
         data_offset = emit_constant(state, value, &data_length);
+    } else if (placed) {
+        /* The IR keeps dims[0] = 1 for a batched value, so this is the size per sample. */
+        data_offset = (uint64_t)value->buffer_offset;
+        data_length = aimcc_ir_value_bytes(value);
+    }
 
     uint8_t *record = emit_buffer_grow(emit_section(state, AIMRT_SECTION_TENSORS),
                                        AIMRT_TENSOR_RECORD_SIZE);
@@ -55,7 +71,8 @@ static int32_t emit_tensor(emit_state *state, const aimcc_value *value, bool wei
     aimrt_put_u32(record + 4, (uint32_t)value->dtype);
     aimrt_put_u32(record + 8, kind);
     aimrt_put_u32(record + 12, (uint32_t)value->rank);
-    aimrt_put_u32(record + 16, batched ? AIMRT_TENSOR_FLAG_BATCHED : 0);
+    aimrt_put_u32(record + 16, (batched ? AIMRT_TENSOR_FLAG_BATCHED : 0) |
+                                   (placed ? AIMRT_TENSOR_FLAG_ARENA : 0));
     for (int d = 0; d < value->rank && d < AIMRT_MAX_RANK; d++)
         aimrt_put_u64(record + 24 + 8 * d, (uint64_t)value->dims[d]);
     aimrt_put_u64(record + 88, data_offset);
@@ -86,13 +103,38 @@ static void emit_attr(emit_buffer *code, const aimrt_attr *attr)
 static void emit_block(emit_buffer *code, const aimcc_tile_block *b)
 {
     emit_put_u32(code, (uint32_t)b->tile);
-    emit_put_u32(code, 0);
+    emit_put_u32(code, (uint32_t)b->replica);
     emit_put_u64(code, (uint64_t)b->tile_row);
     emit_put_u64(code, (uint64_t)b->tile_col);
     emit_put_u64(code, (uint64_t)b->w_row);
     emit_put_u64(code, (uint64_t)b->w_col);
     emit_put_u64(code, (uint64_t)b->n_rows);
     emit_put_u64(code, (uint64_t)b->n_cols);
+}
+
+/* Returns true when op is a quantized LINEAR, which carries a plan record. */
+static bool has_plan(const aimcc_op *op)
+{
+    return op->code == AIMRT_OP_LINEAR && op->plan && op->plan->encoding != AIMRT_ENCODING_FLOAT;
+}
+
+/* Writes the plan record: the fields of aimrt_linear_plan in order. */
+static void emit_plan(emit_buffer *code, const aimrt_linear_plan *plan)
+{
+    emit_put_u32(code, (uint32_t)plan->kind);
+    emit_put_u32(code, (uint32_t)plan->encoding);
+    emit_put_u32(code, (uint32_t)plan->weight_bits);
+    emit_put_u32(code, (uint32_t)plan->cell_bits);
+    emit_put_u32(code, (uint32_t)plan->n_slices);
+    emit_put_u32(code, (uint32_t)plan->n_polarities);
+    emit_put_u32(code, (uint32_t)plan->input_mode);
+    emit_put_u32(code, (uint32_t)plan->input_sign);
+    emit_put_u32(code, (uint32_t)plan->input_bits);
+    emit_put_u32(code, (uint32_t)plan->n_phases);
+    emit_put_u32(code, (uint32_t)plan->input_range);
+    uint8_t *p = emit_buffer_grow(code, 4);
+    if (p)
+        aimrt_put_f32(p, plan->input_scale);
 }
 
 static aimcc_status emit_op(emit_state *state, const aimcc_op *op)
@@ -121,7 +163,7 @@ static aimcc_status emit_op(emit_state *state, const aimcc_op *op)
     emit_put_u32(code, (uint32_t)op->n_outputs);
     emit_put_u32(code, (uint32_t)op->n_attrs);
     emit_put_u32(code, (uint32_t)op->n_blocks);
-    emit_put_u32(code, 0);
+    emit_put_u32(code, has_plan(op) ? 1 : 0);
     for (int i = 0; i < op->n_inputs; i++) {
         const int32_t id = op->inputs[i] ? emit_tensor(state, op->inputs[i], linear && i == 1) : -1;
         emit_put_u32(code, (uint32_t)id);
@@ -134,6 +176,8 @@ static aimcc_status emit_op(emit_state *state, const aimcc_op *op)
         emit_attr(code, &op->attrs[i]);
     for (int i = 0; i < op->n_blocks; i++)
         emit_block(code, &op->blocks[i]);
+    if (has_plan(op))
+        emit_plan(code, op->plan);
     return AIMCC_OK;
 }
 
@@ -153,6 +197,8 @@ static aimcc_status emit_graph_io(emit_state *state, uint32_t n_ops)
     emit_put_u32(code, (uint32_t)module->n_outputs);
     emit_put_u32(code, n_ops);
     emit_put_u32(code, 0);
+    emit_put_u64(code, arena_used(module) ? (uint64_t)module->arena_bytes_per_sample : 0);
+    emit_put_u64(code, arena_used(module) ? (uint64_t)module->arena_bytes_fixed : 0);
     for (int i = 0; i < module->n_inputs; i++) {
         if (module->inputs[i]->kind != AIMCC_VALUE_INPUT)
             continue;

@@ -1,31 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Emits the tile kinds and tiles sections. A tile's levels are the weights
- * its blocks place on it: on the float target the cell holds the weight
- * itself, and cells no block uses hold 0.
+ * Emits the tile kinds and tiles sections. A tile's levels are the ones the
+ * encode pass wrote, when it did. Otherwise they are the weights its float
+ * blocks place on it (the cell is the weight itself, and unused cells are 0).
  */
 #include <stdlib.h>
 
 #include "backend/emit_internal.h"
 #include "ir/target.h"
 
-/* Writes one kind record. */
-static void emit_kind(emit_state *state, const char *name, int domain, int64_t rows,
-                      int64_t cols, int weight_bits, int cell_bits, const char *cell,
-                      const char *encoding)
+/* Writes one kind record. Without a target (k NULL) the kind is float. */
+static aimcc_status emit_kind(emit_state *state, const aimcc_tile_kind *k, int64_t rows,
+                              int64_t cols)
 {
+    const aimrt_encoding encoding = k ? k->encoding_code : AIMRT_ENCODING_FLOAT;
+    const aimrt_input_mode mode = k ? k->input_mode_code : AIMRT_INPUT_FLOAT;
+    const aimrt_input_sign sign = k ? k->input_sign_code : AIMRT_INPUT_ONE_PASS;
+    if ((unsigned)encoding >= AIMRT_ENCODING_COUNT || (unsigned)mode >= AIMRT_INPUT_MODE_COUNT ||
+        (unsigned)sign >= AIMRT_INPUT_UNSIGNED)
+        return aimcc_fail(state->ctx, AIMCC_ERR_INTERNAL, NULL, NULL,
+                          "tile kind \"%s\": encoding code %d, input mode %d or input sign %d "
+                          "is out of range", k->name, (int)encoding, (int)mode, (int)sign);
     uint8_t *record = emit_buffer_grow(emit_section(state, AIMRT_SECTION_TILE_KINDS),
                                        AIMRT_KIND_RECORD_SIZE);
     if (!record)
-        return;
-    aimrt_put_u32(record, emit_string(&state->strings, name));
-    aimrt_put_u32(record + 4, (uint32_t)domain);
-    aimrt_put_u64(record + 8, (uint64_t)rows);
-    aimrt_put_u64(record + 16, (uint64_t)cols);
-    aimrt_put_u32(record + 24, (uint32_t)weight_bits);
-    aimrt_put_u32(record + 28, (uint32_t)cell_bits);
-    aimrt_put_u32(record + 32, emit_string(&state->strings, cell));
-    aimrt_put_u32(record + 36, emit_string(&state->strings, encoding));
+        return emit_fail_nomem(state);
+    aimrt_put_u32(record, emit_string(&state->strings, k ? k->name : "float"));
+    aimrt_put_u32(record + 4, k ? (uint32_t)k->domain : AIMCC_DOMAIN_CURRENT);
+    aimrt_put_u64(record + 8, (uint64_t)(k ? k->rows : rows));
+    aimrt_put_u64(record + 16, (uint64_t)(k ? k->cols : cols));
+    aimrt_put_u32(record + 24, k ? (uint32_t)k->weight_bits : 0);
+    aimrt_put_u32(record + 28, k ? (uint32_t)k->cell_bits : 0);
+    aimrt_put_u32(record + 32, emit_string(&state->strings, k ? k->cell : "float"));
+    aimrt_put_u32(record + 36, emit_string(&state->strings, k ? k->encoding : "signed-float"));
+    aimrt_put_u32(record + 40, (uint32_t)encoding);
+    aimrt_put_u32(record + 44, (uint32_t)mode);
+    aimrt_put_u32(record + 48, k ? (uint32_t)k->input_bits : 0);
+    aimrt_put_u32(record + 52, (uint32_t)sign);
+    aimrt_put_u32(record + 56, k ? (uint32_t)k->adc_bits : 0);
+    aimrt_put_u32(record + 60, k && k->adc_range && strcmp(k->adc_range, "calibrated") == 0
+                                   ? AIMRT_ADC_CALIBRATED
+                                   : AIMRT_ADC_LOSSLESS);
+    return AIMCC_OK;
 }
 
 /* Emits the target's kinds; a module without a target gets one float kind
@@ -34,14 +50,12 @@ static aimcc_status emit_kinds(emit_state *state)
 {
     const aimcc_module *module = state->module;
     const aimcc_target *target = module->target;
+    aimcc_status status = AIMCC_OK;
     if (target) {
-        for (int i = 0; i < target->n_kinds; i++) {
-            const aimcc_tile_kind *k = &target->kinds[i];
-            emit_kind(state, k->name, (int)k->domain, k->rows, k->cols, k->weight_bits,
-                      k->cell_bits, k->cell, k->encoding);
-        }
+        for (int i = 0; i < target->n_kinds && status == AIMCC_OK; i++)
+            status = emit_kind(state, &target->kinds[i], 0, 0);
         state->counts[AIMRT_SECTION_TILE_KINDS - 1] = (uint32_t)target->n_kinds;
-        return AIMCC_OK;
+        return status;
     }
 
     int64_t rows = 1, cols = 1;
@@ -49,9 +63,8 @@ static aimcc_status emit_kinds(emit_state *state)
         rows = module->tiles[i].rows > rows ? module->tiles[i].rows : rows;
         cols = module->tiles[i].cols > cols ? module->tiles[i].cols : cols;
     }
-    emit_kind(state, "float", AIMCC_DOMAIN_CURRENT, rows, cols, 0, 0, "float", "signed-float");
     state->counts[AIMRT_SECTION_TILE_KINDS - 1] = 1;
-    return AIMCC_OK;
+    return emit_kind(state, NULL, rows, cols);
 }
 
 /* Reads weight element i of a float, double or half value as float. */
@@ -78,6 +91,17 @@ static aimcc_status place_blocks(emit_state *state, const aimcc_op *op, uint8_t 
 {
     const aimcc_module *module = state->module;
     const aimcc_value *w = op->n_inputs > 1 ? op->inputs[1] : NULL;
+    if (op->plan && op->plan->encoding != AIMRT_ENCODING_FLOAT) {
+        /* A quantized op's cells are the levels encode wrote on its tiles. */
+        for (int i = 0; i < op->n_blocks; i++) {
+            const int t = op->blocks[i].tile;
+            if (t < 0 || t >= module->n_tiles || !module->tiles[t].levels)
+                return aimcc_fail(state->ctx, AIMCC_ERR_INTERNAL, op->node, op->onnx_type,
+                                  "tile block %d sits on tile %d, which has no levels; run the "
+                                  "encode pass before writing the program", i, t);
+        }
+        return AIMCC_OK;
+    }
     if (!w || !w->data || w->rank != 2 ||
         (w->dtype != AIMRT_DTYPE_FLOAT && w->dtype != AIMRT_DTYPE_DOUBLE &&
          w->dtype != AIMRT_DTYPE_FLOAT16))
@@ -151,6 +175,15 @@ aimcc_status emit_tiles(emit_state *state)
     for (const aimcc_op *op = module->first; op && status == AIMCC_OK; op = op->next) {
         if (op->code == AIMRT_OP_LINEAR && op->n_blocks > 0)
             status = place_blocks(state, op, tiles->data, level_offsets);
+    }
+    /* Levels that encode wrote replace whatever the float weights placed. */
+    for (int i = 0; i < module->n_tiles && status == AIMCC_OK; i++) {
+        const aimcc_tile *tile = &module->tiles[i];
+        if (!tile->levels)
+            continue;
+        uint8_t *levels = tiles->data + level_offsets[i];
+        for (int64_t c = 0; c < tile->rows * tile->cols; c++)
+            aimrt_put_f32(levels + 4 * c, tile->levels[c]);
     }
     state->counts[AIMRT_SECTION_TILES - 1] = (uint32_t)module->n_tiles;
     free(level_offsets);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "passes/kind_layout.h"
+
 /* Limits on untrusted text. They are set well above the sizes of real models
  * and keep a short malicious file from requesting huge tables. */
 #define MAX_VALUE_ID (1 << 22)
@@ -26,6 +28,8 @@
  * values. At most this many per defined value, plus a fixed allowance, are accepted. */
 #define MAX_GAPS_PER_VALUE 4
 #define MAX_GAPS_EXTRA 1024
+/* Copies of one layer's weights; --set map.replicate allows up to 64. */
+#define MAX_REPLICAS 64
 
 typedef enum token_kind {
     TOKEN_EOF,
@@ -68,7 +72,8 @@ typedef struct parser {
     int max_id;
     int64_t n_values_declared; /* values=N of the header, or -1 */
     token values_token;
-    aimcc_op *block_op; /* the op that map lines attach to */
+    aimcc_op *block_op; /* the op that kind, plan and map lines attach to */
+    bool seen_kind;     /* block_op already has its kind line */
     aimcc_tile_block *blocks;
     int n_blocks;
     int blocks_capacity;
@@ -743,6 +748,7 @@ static bool is_float_key(aimrt_attr_key key)
     case AIMRT_ATTR_MAX:
     case AIMRT_ATTR_EPSILON:
     case AIMRT_ATTR_VALUE:
+    case AIMRT_ATTR_INPUT_SCALE:
         return true;
     default:
         return false;
@@ -1033,7 +1039,52 @@ cleanup:
 
 /* ---- Tiles, blocks and outputs ---- */
 
-/* Parses `tile @tID kind=K rows=R cols=C [rows_used=U] [cells_used=V]`. */
+/* Parses `levels=[L, ...]` with rows * cols values, after the tile's sizes. */
+static aimcc_status parse_levels(parser *p, const token *tile_token, int64_t rows, int64_t cols,
+                                 float **out)
+{
+    const token at = p->tok;
+    TRY(advance(p));
+    if (at_word(p, "crc32"))
+        return fail_at(p, &at,
+                       "tile @t%" PRId64 " has no levels in this dump; write the dump with its "
+                       "weights (aimcc ir --dump-weights) to parse it",
+                       tile_token->id);
+    TRY(expect_punct(p, '='));
+    if (rows <= 0 || cols <= 0)
+        return fail_at(p, &at, "levels= must follow the tile's rows= and cols=");
+    /* Every level takes at least two characters, which bounds the allocation by the text. */
+    const size_t left = (size_t)(p->end - p->pos);
+    if (rows > (int64_t)(left / 2 + 1) / cols)
+        return fail_at(p, &at,
+                       "tile @t%" PRId64 " has %" PRId64 "x%" PRId64 " cells but the file has "
+                       "only %zu bytes left",
+                       tile_token->id, rows, cols, left);
+    const int64_t count = rows * cols;
+    float *levels = aimcc_arena_alloc(p->arena, (size_t)count * sizeof *levels);
+    if (!levels)
+        return fail_nomem(p);
+    TRY(expect_punct(p, '['));
+    for (int64_t i = 0; i < count; i++) {
+        if (i > 0 && !at_punct(p, ','))
+            return fail_at(p, &p->tok,
+                           "tile @t%" PRId64 " has %" PRId64 " cells, but its levels end after "
+                           "%" PRId64,
+                           tile_token->id, count, i);
+        if (i > 0)
+            TRY(advance(p));
+        TRY(parse_float_element(p, AIMRT_DTYPE_FLOAT, (unsigned char *)&levels[i]));
+    }
+    if (!at_punct(p, ']'))
+        return fail_at(p, &p->tok,
+                       "tile @t%" PRId64 " has more levels than its %" PRId64 " cells: "
+                       "expected ']'",
+                       tile_token->id, count);
+    *out = levels;
+    return advance(p);
+}
+
+/* Parses `tile @tID kind=K rows=R cols=C [rows_used=U] [cells_used=V] [levels=[...]]`. */
 static aimcc_status parse_tile(parser *p)
 {
     TRY(advance(p));
@@ -1048,12 +1099,18 @@ static aimcc_status parse_tile(parser *p)
     static const char *const keys[] = {"kind", "rows", "cols", "rows_used", "cells_used"};
     int64_t fields[5] = {0};
     bool seen[5] = {false};
+    float *levels = NULL;
     while (p->tok.kind == TOKEN_WORD) {
+        if (at_word(p, "levels") && !levels) {
+            TRY(parse_levels(p, &tile_token, fields[1], fields[2], &levels));
+            continue;
+        }
         int k = 0;
         while (k < 5 && !at_word(p, keys[k]))
             k++;
         if (k == 5 || seen[k])
-            return fail_expected(p, "kind=, rows=, cols=, rows_used= or cells_used=, each once");
+            return fail_expected(p, "kind=, rows=, cols=, rows_used=, cells_used= or levels=, "
+                                    "each once");
         seen[k] = true;
         TRY(advance(p));
         TRY(expect_punct(p, '='));
@@ -1069,6 +1126,7 @@ static aimcc_status parse_tile(parser *p)
         return fail_nomem(p);
     p->module->tiles[id].rows_used = fields[3];
     p->module->tiles[id].cells_used = fields[4];
+    p->module->tiles[id].levels = levels;
     return AIMCC_OK;
 }
 
@@ -1159,6 +1217,13 @@ static aimcc_status parse_map(parser *p)
     TRY(expect_punct(p, ','));
     TRY(parse_int(p, "a tile column", 0, INT64_MAX, &block.tile_col));
     TRY(expect_punct(p, ']'));
+    if (at_word(p, "replica")) {
+        TRY(advance(p));
+        TRY(expect_punct(p, '='));
+        int64_t replica;
+        TRY(parse_int(p, "a replica index", 0, MAX_REPLICAS - 1, &replica));
+        block.replica = (int)replica;
+    }
 
     const token annotation = p->tok;
     const char *node, *onnx_type;
@@ -1172,7 +1237,8 @@ static aimcc_status parse_map(parser *p)
     return append_block(p, &block);
 }
 
-/* Attaches the blocks collected from map lines to their op. */
+/* Attaches the blocks collected from map lines to their op; the op has as
+ * many replicas as the highest replica index of its blocks plus one. */
 static aimcc_status flush_blocks(parser *p)
 {
     if (p->block_op && p->n_blocks > 0) {
@@ -1182,9 +1248,174 @@ static aimcc_status flush_blocks(parser *p)
             return fail_nomem(p);
         p->block_op->blocks = blocks;
         p->block_op->n_blocks = p->n_blocks;
+        int n_replicas = 1;
+        for (int b = 0; b < p->n_blocks; b++)
+            n_replicas = blocks[b].replica >= n_replicas ? blocks[b].replica + 1 : n_replicas;
+        p->block_op->n_replicas = n_replicas;
     }
+    if (p->block_op && p->block_op->plan)
+        p->block_op->plan->kind = p->block_op->kind;
     p->block_op = NULL;
     p->n_blocks = 0;
+    p->seen_kind = false;
+    return AIMCC_OK;
+}
+
+/* Returns the LINEAR op above a kind or plan line, or NULL after failing. */
+static aimcc_op *linear_above(parser *p, const char *what, aimcc_status *status)
+{
+    aimcc_op *op = p->block_op;
+    *status = AIMCC_OK;
+    if (!op || op->code != AIMRT_OP_LINEAR)
+        *status = fail_at(p, &p->tok, "a %s line must follow a linear op", what);
+    else if (p->n_blocks > 0)
+        *status = fail_at(p, &p->tok, "the %s line must come before the op's map lines", what);
+    if (*status != AIMCC_OK)
+        return NULL;
+    p->node = op->node;
+    p->onnx_type = op->onnx_type;
+    return op;
+}
+
+/* Parses `kind K ["REASON"] [; "node" Type]`: the tile kind of the linear op above. */
+static aimcc_status parse_kind(parser *p)
+{
+    aimcc_status status;
+    aimcc_op *op = linear_above(p, "kind", &status);
+    if (!op)
+        return status;
+    if (p->seen_kind || op->plan)
+        return fail_at(p, &p->tok, "the kind line comes once, before the plan line");
+    p->seen_kind = true;
+    TRY(advance(p));
+    int64_t kind;
+    TRY(parse_int(p, "a tile kind index", 0, INT32_MAX, &kind));
+    op->kind = (int)kind;
+    if (p->tok.kind == TOKEN_STRING) {
+        TRY(decode_string(p, &p->tok, &op->kind_reason));
+        TRY(advance(p));
+    }
+    const char *node, *onnx_type;
+    return parse_annotation(p, &node, &onnx_type);
+}
+
+/* Looks up a name among the n names that name_of gives for 0 .. n-1, and advances. */
+static aimcc_status parse_enum(parser *p, const char *what, const char *(*name_of)(int), int n,
+                               int *out)
+{
+    for (int i = 0; i < n; i++) {
+        if (p->tok.kind == TOKEN_WORD && at_word(p, name_of(i))) {
+            *out = i;
+            return advance(p);
+        }
+    }
+    char expected[256];
+    size_t used = (size_t)snprintf(expected, sizeof expected, "%s:", what);
+    for (int i = 0; i < n && used < sizeof expected; i++)
+        used += (size_t)snprintf(expected + used, sizeof expected - used, "%s %s",
+                                 i ? "," : "", name_of(i));
+    return fail_expected(p, expected);
+}
+
+static const char *encoding_name_of(int i)
+{
+    return aimcc_encoding_name((aimrt_encoding)i);
+}
+
+static const char *input_mode_name_of(int i)
+{
+    return aimcc_input_mode_name((aimrt_input_mode)i);
+}
+
+static const char *input_sign_name_of(int i)
+{
+    return aimcc_input_sign_name((aimrt_input_sign)i);
+}
+
+static const char *input_range_name_of(int i)
+{
+    return aimcc_input_range_name((aimrt_input_range)i);
+}
+
+/* Keys of a plan line in print order; the enum keys come first. */
+static const char *const plan_keys[] = {"enc", "input", "sign", "range", "wb", "cb",
+                                        "S",   "P",     "b",    "phases", "scale"};
+enum { PLAN_KEY_COUNT = sizeof plan_keys / sizeof plan_keys[0] };
+
+/* Parses the value of plan key k into plan. */
+static aimcc_status parse_plan_value(parser *p, int k, aimrt_linear_plan *plan)
+{
+    int code = 0;
+    int64_t number = 0;
+    double real = 0.0;
+    switch (k) {
+    case 0:
+        TRY(parse_enum(p, "an encoding", encoding_name_of, AIMRT_ENCODING_COUNT, &code));
+        plan->encoding = (aimrt_encoding)code;
+        return AIMCC_OK;
+    case 1:
+        TRY(parse_enum(p, "an input mode", input_mode_name_of, AIMRT_INPUT_MODE_COUNT, &code));
+        plan->input_mode = (aimrt_input_mode)code;
+        return AIMCC_OK;
+    case 2:
+        TRY(parse_enum(p, "an input sign", input_sign_name_of, AIMRT_INPUT_SIGN_COUNT, &code));
+        plan->input_sign = (aimrt_input_sign)code;
+        return AIMCC_OK;
+    case 3:
+        TRY(parse_enum(p, "an input range", input_range_name_of, AIMRT_RANGE_COUNT, &code));
+        plan->input_range = (aimrt_input_range)code;
+        return AIMCC_OK;
+    case 10:
+        TRY(parse_real(p, "an input scale", &real));
+        plan->input_scale = (float)real;
+        return AIMCC_OK;
+    default:
+        break;
+    }
+    /* Bit widths and counts: bounded here, checked against each other by the verifier. */
+    TRY(parse_int(p, plan_keys[k], 0, 64, &number));
+    int32_t *fields[] = {&plan->weight_bits, &plan->cell_bits, &plan->n_slices,
+                         &plan->n_polarities, &plan->input_bits, &plan->n_phases};
+    *fields[k - 4] = (int32_t)number;
+    return AIMCC_OK;
+}
+
+/* Parses `plan enc=E wb=W cb=C [S=S P=P] input=M sign=G b=B [phases=N] range=R [scale=F]`. */
+static aimcc_status parse_plan(parser *p)
+{
+    aimcc_status status;
+    aimcc_op *op = linear_above(p, "plan", &status);
+    if (!op)
+        return status;
+    if (op->plan)
+        return fail_at(p, &p->tok, "a linear op has one plan line");
+    const token plan_token = p->tok;
+    aimrt_linear_plan *plan = aimcc_arena_calloc(p->arena, 1, sizeof *plan);
+    if (!plan)
+        return fail_nomem(p);
+    TRY(advance(p));
+    bool seen[PLAN_KEY_COUNT] = {false};
+    while (p->tok.kind == TOKEN_WORD) {
+        int k = 0;
+        while (k < PLAN_KEY_COUNT && !at_word(p, plan_keys[k]))
+            k++;
+        if (k == PLAN_KEY_COUNT || seen[k])
+            return fail_expected(p, "a plan key (enc, wb, cb, S, P, input, sign, b, phases, "
+                                    "range or scale), each once");
+        seen[k] = true;
+        TRY(advance(p));
+        TRY(expect_punct(p, '='));
+        TRY(parse_plan_value(p, k, plan));
+    }
+    for (int k = 0; k < 6; k++) {
+        if (!seen[k])
+            return fail_at(p, &plan_token, "the plan line needs %s=", plan_keys[k]);
+    }
+    if (!seen[8])
+        return fail_at(p, &plan_token, "the plan line needs b=");
+    const char *node, *onnx_type;
+    TRY(parse_annotation(p, &node, &onnx_type));
+    op->plan = plan;
     return AIMCC_OK;
 }
 
@@ -1229,7 +1460,8 @@ static aimcc_status parse_properties(parser *p)
             bit++;
         }
         if (bit == 32)
-            return fail_expected(p, "a property: imported, canonical, mapped or scheduled");
+            return fail_expected(p, "a property: imported, canonical, mapped, scheduled, "
+                                    "domain-selected, quantized, sliced or encoded");
         p->module->properties |= 1u << bit;
         TRY(advance(p));
     }
@@ -1290,6 +1522,10 @@ static aimcc_status parse_item(parser *p)
     p->onnx_type = NULL;
     if (at_word(p, "map"))
         return parse_map(p);
+    if (at_word(p, "kind"))
+        return parse_kind(p);
+    if (at_word(p, "plan"))
+        return parse_plan(p);
     TRY(flush_blocks(p));
     if (p->tok.kind == TOKEN_VALUE) {
         peek_annotation(p);
@@ -1299,7 +1535,7 @@ static aimcc_status parse_item(parser *p)
         return parse_tile(p);
     if (at_word(p, "output"))
         return parse_output(p);
-    return fail_expected(p, "a value %ID, 'tile', 'map', 'output' or '}'");
+    return fail_expected(p, "a value %ID, 'tile', 'kind', 'plan', 'map', 'output' or '}'");
 }
 
 static aimcc_status parse_body(parser *p)

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "passes/kind_layout.h"
+
 /* Column where the trailing node annotation starts, so annotations line up. */
 #define ANNOTATION_COLUMN 56
 
@@ -265,9 +267,28 @@ static void print_declarations(printer *p, const aimcc_module *module, bool weig
     }
 }
 
+/* Writes the cell levels that encode wrote: every value with weights, else
+ * the CRC-32 of their f32 bytes. */
+static void emit_levels(printer *p, const aimcc_tile *tile, bool weights)
+{
+    const int64_t count = tile->rows * tile->cols;
+    if (!weights) {
+        emit(p, " levels crc32=0x%08" PRIx32,
+             crc32_of(tile->levels, (size_t)count * sizeof *tile->levels));
+        return;
+    }
+    emit(p, " levels=[");
+    for (int64_t i = 0; i < count; i++) {
+        if (i > 0)
+            emit(p, ", ");
+        emit_real(p, tile->levels[i], 9, false);
+    }
+    emit(p, "]");
+}
+
 /* The kind prints as its index only: a parsed module has no target bound, and
  * a name printed from the target would not survive the round trip. */
-static void print_tiles(printer *p, const aimcc_module *module)
+static void print_tiles(printer *p, const aimcc_module *module, bool weights)
 {
     for (int t = 0; t < module->n_tiles; t++) {
         const aimcc_tile *tile = &module->tiles[t];
@@ -275,6 +296,8 @@ static void print_tiles(printer *p, const aimcc_module *module)
              "  tile @t%d kind=%d rows=%" PRId64 " cols=%" PRId64 " rows_used=%" PRId64
              " cells_used=%" PRId64,
              tile->id, tile->kind, tile->rows, tile->cols, tile->rows_used, tile->cells_used);
+        if (tile->levels)
+            emit_levels(p, tile, weights);
         end_line(p);
     }
 }
@@ -333,8 +356,53 @@ static void print_op(printer *p, const aimcc_op *op)
     end_line(p);
 }
 
+/* Writes `kind K "REASON"`, the choice of select-domain, after a LINEAR op. */
+static void print_kind(printer *p, const aimcc_op *op)
+{
+    if (op->code != AIMRT_OP_LINEAR || (!op->kind_reason && op->kind == 0 && !op->plan))
+        return;
+    emit(p, "  kind %d", op->kind);
+    if (op->kind_reason) {
+        emit(p, " ");
+        emit_string(p, op->kind_reason);
+    }
+    emit_annotation(p, op->node, op->onnx_type);
+    end_line(p);
+}
+
+static void emit_name(printer *p, const char *key, const char *name)
+{
+    emit(p, " %s=%s", key, name ? name : "?");
+}
+
+/* Writes `plan enc=E wb=W cb=C [S= P=] input=M sign=G b=B [phases=] range=R [scale=F]`.
+ * S, P and phases print once bit-slice has set them. */
+static void print_plan(printer *p, const aimcc_op *op)
+{
+    const aimrt_linear_plan *plan = op->plan;
+    if (!plan)
+        return;
+    emit(p, "  plan");
+    emit_name(p, "enc", aimcc_encoding_name(plan->encoding));
+    emit(p, " wb=%d cb=%d", plan->weight_bits, plan->cell_bits);
+    if (plan->n_slices || plan->n_polarities)
+        emit(p, " S=%d P=%d", plan->n_slices, plan->n_polarities);
+    emit_name(p, "input", aimcc_input_mode_name(plan->input_mode));
+    emit_name(p, "sign", aimcc_input_sign_name(plan->input_sign));
+    emit(p, " b=%d", plan->input_bits);
+    if (plan->n_phases)
+        emit(p, " phases=%d", plan->n_phases);
+    emit_name(p, "range", aimcc_input_range_name(plan->input_range));
+    if (plan->input_range == AIMRT_RANGE_STATIC) {
+        emit(p, " scale=");
+        emit_real(p, plan->input_scale, 9, true);
+    }
+    emit_annotation(p, op->node, op->onnx_type);
+    end_line(p);
+}
+
 /* Writes one line per tile block of a LINEAR op, right after the op:
- * `map %W[ROW0:ROW1, COL0:COL1] -> @tK[TILE_ROW, TILE_COL]` (end exclusive). */
+ * `map %W[ROW0:ROW1, COL0:COL1] -> @tK[TILE_ROW, TILE_COL] [replica=R]` (end exclusive). */
 static void print_blocks(printer *p, const aimcc_op *op)
 {
     const aimcc_value *weight = op->n_inputs > 1 ? op->inputs[1] : NULL;
@@ -345,6 +413,8 @@ static void print_blocks(printer *p, const aimcc_op *op)
              ", %" PRId64 "]",
              weight ? weight->id : -1, block->w_row, block->w_row + block->n_rows, block->w_col,
              block->w_col + block->n_cols, block->tile, block->tile_row, block->tile_col);
+        if (block->replica != 0)
+            emit(p, " replica=%d", block->replica);
         emit_annotation(p, op->node, op->onnx_type);
         end_line(p);
     }
@@ -405,9 +475,11 @@ aimcc_status aimcc_ir_print(aimcc_ctx *ctx, const aimcc_module *module, FILE *fi
     printer p = {.file = file};
     print_header(&p, module);
     print_declarations(&p, module, weights);
-    print_tiles(&p, module);
+    print_tiles(&p, module, weights);
     for (const aimcc_op *op = module->first; op; op = op->next) {
         print_op(&p, op);
+        print_kind(&p, op);
+        print_plan(&p, op);
         print_blocks(&p, op);
     }
     print_outputs(&p, module);

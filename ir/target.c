@@ -6,6 +6,7 @@
  * key path and the allowed values. docs/targets.md describes the format.
  */
 #include "ir/target.h"
+#include "ir/target_options.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -62,6 +63,7 @@ typedef enum field_type {
                    * and nested groups of them */
     FIELD_KINDS,  /* the array of tile kinds */
     FIELD_TILES,  /* kind name -> tile count */
+    FIELD_RANGE,  /* "dynamic" or a positive finite number */
 } field_type;
 
 typedef struct field {
@@ -75,17 +77,29 @@ typedef struct field {
     const struct field *children;
 } field;
 
+/* Names in the order of aimrt_encoding, aimrt_input_mode and aimrt_input_sign. */
 static const char *const encoding_choices[] = {
-    "signed-float", "differential", "offset-reference", "constant-sum", "twos-complement", NULL,
+    "signed-float", "differential", "offset", "constant-sum", "twos-complement", NULL,
 };
+_Static_assert(sizeof(encoding_choices) / sizeof(encoding_choices[0]) == AIMRT_ENCODING_COUNT + 1,
+               "one name per aimrt_encoding");
 static const char *const input_mode_choices[] = {"float", "amplitude", "bit-serial", "pwm", NULL};
-static const char *const input_signed_choices[] = {"one-pass", "two-pass", NULL};
+_Static_assert(sizeof(input_mode_choices) / sizeof(input_mode_choices[0]) ==
+                   AIMRT_INPUT_MODE_COUNT + 1,
+               "one name per aimrt_input_mode");
+static const char *const input_signed_choices[] = {
+    "one-pass", "two-pass-analog", "two-pass-digital", NULL,
+};
+_Static_assert(AIMRT_INPUT_ONE_PASS == 0 && AIMRT_INPUT_TWO_PASS_ANALOG == 1 &&
+                   AIMRT_INPUT_TWO_PASS_DIGITAL == 2,
+               "input_signed_choices follows aimrt_input_sign");
 static const char *const adc_range_choices[] = {"lossless", "calibrated", NULL};
 
 static const field input_fields[] = {
     {.key = "mode", .type = FIELD_STRING, .required = true, .choices = input_mode_choices},
     {.key = "bits", .type = FIELD_INT, .min = 1, .max = 16},
     {.key = "signed", .type = FIELD_STRING, .choices = input_signed_choices},
+    {.key = "range", .type = FIELD_RANGE},
     {.key = NULL},
 };
 
@@ -202,6 +216,9 @@ static void describe_allowed(char *buf, size_t size, const field *f)
         snprintf(buf, size, "an object that gives each kind name a tile count from %lld to %lld",
                  (long long)f->min, (long long)f->max);
         return;
+    case FIELD_RANGE:
+        snprintf(buf, size, "\"dynamic\" or a positive number (the static range, in input units)");
+        return;
     }
     snprintf(buf, size, "?");
 }
@@ -267,9 +284,12 @@ static bool in_choices(const char *text, const char *const *choices)
     return false;
 }
 
-/* Returns whether item is a valid value of a FIELD_INT or FIELD_STRING field. */
+/* Returns whether item is a valid value of a FIELD_INT, FIELD_STRING or FIELD_RANGE field. */
 static bool scalar_ok(const cJSON *item, const field *f)
 {
+    if (f->type == FIELD_RANGE)
+        return (cJSON_IsString(item) && strcmp(item->valuestring, "dynamic") == 0) ||
+               (cJSON_IsNumber(item) && isfinite(item->valuedouble) && item->valuedouble > 0);
     if (f->type == FIELD_INT) {
         if (!cJSON_IsNumber(item))
             return false;
@@ -430,6 +450,7 @@ static aimcc_status check_item(const loader *ld, const char *path, const cJSON *
     switch (f->type) {
     case FIELD_INT:
     case FIELD_STRING:
+    case FIELD_RANGE:
         return check_scalar(ld, path, item, f);
     case FIELD_OBJECT:
         return check_object(ld, path, item, f);
@@ -446,19 +467,33 @@ static aimcc_status check_item(const loader *ld, const char *path, const cJSON *
 static const field top_object = {.key = "", .type = FIELD_OBJECT, .children = top_fields};
 
 /* Rules that tie several keys of one kind together. */
-static aimcc_status check_kind_rules(const loader *ld, int index, const aimcc_tile_kind *kind)
+static aimcc_status check_kind_rules(const loader *ld, int index, const cJSON *object,
+                                     const aimcc_tile_kind *kind)
 {
+    const bool float_input = kind->input_mode_code == AIMRT_INPUT_FLOAT;
+    const cJSON *input = cJSON_GetObjectItemCaseSensitive(object, "input");
     const char *problem = NULL;
     if ((kind->weight_bits == 0) != (kind->cell_bits == 0))
         problem = "weight_bits and cell_bits must both be 0 (float) or both be at least 1";
+    else if (kind->weight_bits == 1)
+        problem = "weight_bits 1 leaves no nonzero weight (the largest is 2^(weight_bits-1) - 1); "
+                  "allowed: 0 (float) or 2 to 16";
     else if (kind->cell_bits > kind->weight_bits)
         problem = "cell_bits must not exceed weight_bits";
     else if ((kind->weight_bits == 0) != (strcmp(kind->encoding, "signed-float") == 0))
         problem = "encoding \"signed-float\" goes with float weights (weight_bits 0) and only "
                   "with them";
-    else if ((strcmp(kind->input_mode, "float") == 0) != (kind->input_bits == 0))
+    else if (kind->encoding_code == AIMRT_ENCODING_TWOS_COMPLEMENT && kind->cell_bits != 1)
+        problem = "encoding \"twos-complement\" needs binary cells (cell_bits 1)";
+    else if (float_input != (kind->input_bits == 0))
         problem = "input.bits must be absent for input.mode \"float\" and given for every other "
                   "mode";
+    else if (kind->input_bits == 1)
+        problem = "input.bits 1 leaves no nonzero signed input (the largest is 2^(bits-1) - 1); "
+                  "allowed: 2 to 16";
+    else if (float_input && (cJSON_GetObjectItemCaseSensitive(input, "signed") != NULL ||
+                             cJSON_GetObjectItemCaseSensitive(input, "range") != NULL))
+        problem = "input.signed and input.range must be absent for input.mode \"float\"";
     else if ((strcmp(kind->adc_range, "lossless") == 0) != (kind->adc_bits == 0))
         problem = "adc.bits must be absent for adc.range \"lossless\" and given for every other "
                   "range";
@@ -478,6 +513,27 @@ static const char *get_string(aimcc_arena *arena, const cJSON *object, const cha
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
     return cJSON_IsString(item) ? aimcc_arena_strdup(arena, item->valuestring) : NULL;
+}
+
+/* Returns the index of a checked string in its choices (0 when absent). */
+static int choice_index(const char *text, const char *const *choices)
+{
+    for (int i = 0; text != NULL && choices[i] != NULL; i++)
+        if (strcmp(text, choices[i]) == 0)
+            return i;
+    return 0;
+}
+
+/* Fills the enum codes of a kind whose strings are read. */
+static void read_kind_codes(const cJSON *input, aimcc_tile_kind *kind)
+{
+    kind->encoding_code = (aimrt_encoding)choice_index(kind->encoding, encoding_choices);
+    kind->input_mode_code = (aimrt_input_mode)choice_index(kind->input_mode, input_mode_choices);
+    kind->input_sign_code = (aimrt_input_sign)choice_index(kind->input_signed, input_signed_choices);
+    const cJSON *range = cJSON_GetObjectItemCaseSensitive(input, "range");
+    const bool is_static = cJSON_IsNumber(range);
+    kind->input_range_code = is_static ? AIMRT_RANGE_STATIC : AIMRT_RANGE_DYNAMIC;
+    kind->input_range = is_static ? range->valuedouble : 0.0;
 }
 
 /* Copies one checked kind object into the arena. */
@@ -501,6 +557,7 @@ static aimcc_status read_kind(aimcc_arena *arena, const cJSON *object, aimcc_til
     kind->input_signed = get_string(arena, input, "signed");
     kind->adc_range = get_string(arena, adc, "range");
     kind->adc_bits = (int)get_int(adc, "bits", 0);
+    read_kind_codes(input, kind);
     if (kind->name == NULL || kind->cell == NULL || kind->encoding == NULL ||
         kind->input_mode == NULL || kind->adc_range == NULL)
         return AIMCC_ERR_NOMEM;
@@ -548,7 +605,7 @@ static aimcc_status read_target(const loader *ld, aimcc_arena *arena, const cJSO
         aimcc_status status = read_kind(arena, kind, &target->kinds[i]);
         if (status != AIMCC_OK)
             return aimcc_fail(ld->ctx, status, NULL, NULL, "out of memory reading %s", ld->file);
-        status = check_kind_rules(ld, i, &target->kinds[i]);
+        status = check_kind_rules(ld, i, kind, &target->kinds[i]);
         if (status != AIMCC_OK)
             return status;
         for (int j = 0; j < i; j++)
@@ -897,9 +954,35 @@ static aimcc_status parse_json(const loader *ld, const char *text, size_t size, 
                       line, column);
 }
 
+/* The compile options of one load, gathered from --set before the target exists. */
+typedef struct option_list {
+    aimcc_target_option *items;
+    int n_items;
+} option_list;
+
+/* Applies every --set: compile options go to options, the rest to the document. */
+static aimcc_status apply_sets(const loader *ld, aimcc_arena *arena, cJSON *root,
+                               const aimcc_binding *sets, int n_sets, option_list *options)
+{
+    options->items = aimcc_arena_calloc(arena, (size_t)(n_sets > 0 ? n_sets : 1),
+                                        sizeof(*options->items));
+    if (options->items == NULL)
+        return aimcc_fail(ld->ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory applying --set");
+    aimcc_status status = AIMCC_OK;
+    for (int i = 0; i < n_sets && status == AIMCC_OK; i++) {
+        if (sets[i].name != NULL && sets[i].value != NULL &&
+            aimcc_target_option_key(sets[i].name))
+            status = aimcc_target_option_parse(ld->ctx, arena, ld->file, &sets[i], options->items,
+                                               &options->n_items);
+        else
+            status = apply_set(ld, root, &sets[i]);
+    }
+    return status;
+}
+
 /* Checks the document, fills the target and keeps the final JSON text. */
 static aimcc_status build_target(const loader *ld, aimcc_arena *arena, const cJSON *root,
-                                 aimcc_target **out)
+                                 const option_list *options, aimcc_target **out)
 {
     aimcc_status status = check_object(ld, "", root, &top_object);
     if (status != AIMCC_OK)
@@ -911,6 +994,8 @@ static aimcc_status build_target(const loader *ld, aimcc_arena *arena, const cJS
     status = read_target(ld, arena, root, target);
     if (status != AIMCC_OK)
         return status;
+    target->options = options->items;
+    target->n_options = options->n_items;
     char *json = cJSON_PrintUnformatted(root);
     target->json = json != NULL ? aimcc_arena_strdup(arena, json) : NULL;
     target->path = aimcc_arena_strdup(arena, ld->file);
@@ -943,10 +1028,11 @@ aimcc_status aimcc_target_load(aimcc_ctx *ctx, aimcc_arena *arena, const char *n
     status = read_text(&ld, &text, &size);
     if (status == AIMCC_OK)
         status = parse_json(&ld, text, size, &root);
-    for (int i = 0; i < n_sets && status == AIMCC_OK; i++)
-        status = apply_set(&ld, root, &sets[i]);
+    option_list options = {.items = NULL, .n_items = 0};
     if (status == AIMCC_OK)
-        status = build_target(&ld, arena, root, out);
+        status = apply_sets(&ld, arena, root, sets, n_sets, &options);
+    if (status == AIMCC_OK)
+        status = build_target(&ld, arena, root, &options, out);
     free(text);
     cJSON_Delete(root);
     return status;

@@ -7,6 +7,7 @@
 #define AIMCC_TARGET_H
 
 #include "aimcc/aimcc.h"
+#include "aimrt/tile.h"
 #include "ir/arena.h"
 
 #define AIMCC_TARGET_FORMAT 1
@@ -38,10 +39,28 @@ typedef struct aimcc_tile_kind {
     const char *encoding; /* "signed-float", "differential", ... */
     const char *input_mode;   /* "float", "amplitude", "bit-serial" or "pwm" */
     int input_bits;           /* DAC bits; 0 for float inputs */
-    const char *input_signed; /* "one-pass", "two-pass", or NULL when absent */
+    const char *input_signed; /* "one-pass", "two-pass-analog", "two-pass-digital", or NULL
+                               * when absent (then one-pass) */
     const char *adc_range;    /* "lossless" or "calibrated" */
     int adc_bits;             /* 0 for a lossless readout */
+
+    /* The strings above as the runtime's enums, for the passes and the program. */
+    aimrt_encoding encoding_code;     /* from encoding */
+    aimrt_input_mode input_mode_code; /* from input.mode */
+    aimrt_input_sign input_sign_code; /* from input.signed: ONE_PASS (also when absent),
+                                       * TWO_PASS_ANALOG or TWO_PASS_DIGITAL, never UNSIGNED */
+    aimrt_input_range input_range_code; /* from input.range: DYNAMIC (also when absent) or STATIC */
+    double input_range;                 /* input.range as a number: the largest |x| that the DAC
+                                         * codes, in input units, > 0; 0 when DYNAMIC */
 } aimcc_tile_kind;
+
+/* A compile option given by --set that is not a field of the target file:
+ * quantize.per_layer, or map.replicate[NODE] with node set. */
+typedef struct aimcc_target_option {
+    const char *key;  /* "quantize.per_layer" or "map.replicate" */
+    const char *node; /* the ONNX node name of map.replicate[NODE]; NULL for other keys */
+    int64_t value;
+} aimcc_target_option;
 
 struct aimcc_target {
     const char *name;
@@ -49,6 +68,8 @@ struct aimcc_target {
     const char *json;     /* the JSON text after --set overrides, stored in the program */
     int n_kinds;
     aimcc_tile_kind *kinds;
+    int n_options;                 /* compile options from --set, one per key and node */
+    aimcc_target_option *options;
 };
 
 /*
@@ -57,5 +78,14 @@ struct aimcc_target {
  */
 aimcc_status aimcc_target_load(aimcc_ctx *ctx, aimcc_arena *arena, const char *name_or_path,
                                const aimcc_binding *sets, int n_sets, aimcc_target **out);
+
+/*
+ * Returns the value of the compile option key (for map.replicate, the one of
+ * node), or fallback when --set did not give it. Keys: "quantize.per_layer"
+ * (0 or 1, node NULL) and "map.replicate" (1 to 64, node = ONNX node name).
+ * target may be NULL (then fallback).
+ */
+int64_t aimcc_target_option_int(const aimcc_target *target, const char *key, const char *node,
+                                int64_t fallback);
 
 #endif

@@ -3,7 +3,8 @@
  * The IR verifier runs after every pass in debug builds, with --verify-each,
  * and at the end of parsing. It checks dense ids, topological order, use
  * counts, and output shapes equal to aimrt_op_infer's. It also checks that
- * tile blocks cover each LINEAR weight matrix exactly once inside their tiles.
+ * tile blocks cover each LINEAR weight matrix exactly once per replica inside
+ * their tiles. ir/verify_plan.c checks quantization plans and cell levels.
  */
 #include "ir/ir.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "ir/target.h"
+#include "ir/verify_plan.h"
 
 /* The op I/O arrays aimcc_ir_op_create accepts. */
 #define MAX_OP_IO 64
@@ -235,10 +237,44 @@ static bool blocks_overlap(const aimcc_tile_block *a, const aimcc_tile_block *b)
 }
 
 /*
- * Blocks inside W that do not overlap and whose areas add up to K * N cover
- * every weight exactly once.
- * NOTE: replicated weights (the same block on two tiles) fail this check.
+ * Blocks of one replica inside W that do not overlap and whose areas add up
+ * to K * N cover every weight exactly once.
  */
+static aimcc_status check_replica_cover(verifier *v, const aimcc_op *op, int replica, int64_t k,
+                                        int64_t n)
+{
+    const aimcc_value *weight = op->inputs[1];
+    int64_t area = 0;
+    for (int b = 0; b < op->n_blocks; b++) {
+        if (op->blocks[b].replica != replica)
+            continue;
+        for (int a = 0; a < b; a++) {
+            if (op->blocks[a].replica != replica || !blocks_overlap(&op->blocks[a], &op->blocks[b]))
+                continue;
+            if (op->n_replicas == 1)
+                return fail_op(v, op, "blocks %d and %d cover the same weights of %%%d", a, b,
+                               weight->id);
+            return fail_op(v, op, "blocks %d and %d of replica %d cover the same weights of %%%d",
+                           a, b, replica, weight->id);
+        }
+        /* Each block lies inside W, so the running sum stays at most K * N. */
+        area += op->blocks[b].n_rows * op->blocks[b].n_cols;
+    }
+    if (area != k * n && op->n_replicas == 1)
+        return fail_op(v, op,
+                       "the tile blocks cover %" PRId64 " of the %" PRId64 " weights of %%%d "
+                       "(%" PRId64 "x%" PRId64 ")",
+                       area, k * n, weight->id, k, n);
+    if (area != k * n)
+        return fail_op(v, op,
+                       "the tile blocks of replica %d cover %" PRId64 " of the %" PRId64
+                       " weights of %%%d (%" PRId64 "x%" PRId64 ")",
+                       replica, area, k * n, weight->id, k, n);
+    return AIMCC_OK;
+}
+
+/* Checks the blocks of a LINEAR op: inside their tiles and W, and each of
+ * the op's n_replicas copies covering W exactly once. */
 static aimcc_status check_op_blocks(verifier *v, const aimcc_op *op)
 {
     const bool mapped = (v->module->properties & AIMCC_PROP_MAPPED) != 0;
@@ -259,24 +295,23 @@ static aimcc_status check_op_blocks(verifier *v, const aimcc_op *op)
     if (!weight || weight->rank != 2)
         return fail_op(v, op, "the tile blocks need a rank-2 weight matrix as input 1");
     const int64_t k = weight->dims[0], n = weight->dims[1];
-    int64_t area = 0;
+    if (op->n_replicas < 1 || op->n_replicas > op->n_blocks)
+        return fail_op(v, op, "the op has %d replicas for %d tile blocks; each replica needs "
+                       "blocks of its own",
+                       op->n_replicas, op->n_blocks);
     for (int b = 0; b < op->n_blocks; b++) {
         const aimcc_status status = check_block(v, op, b, k, n);
         if (status != AIMCC_OK)
             return status;
-        for (int a = 0; a < b; a++) {
-            if (blocks_overlap(&op->blocks[a], &op->blocks[b]))
-                return fail_op(v, op, "blocks %d and %d cover the same weights of %%%d", a, b,
-                               weight->id);
-        }
-        /* Each block lies inside W, so the running sum stays at most K * N. */
-        area += op->blocks[b].n_rows * op->blocks[b].n_cols;
+        if (op->blocks[b].replica < 0 || op->blocks[b].replica >= op->n_replicas)
+            return fail_op(v, op, "block %d belongs to replica %d, outside 0..%d", b,
+                           op->blocks[b].replica, op->n_replicas - 1);
     }
-    if (area != k * n)
-        return fail_op(v, op,
-                       "the tile blocks cover %" PRId64 " of the %" PRId64 " weights of %%%d "
-                       "(%" PRId64 "x%" PRId64 ")",
-                       area, k * n, weight->id, k, n);
+    for (int r = 0; r < op->n_replicas; r++) {
+        const aimcc_status status = check_replica_cover(v, op, r, k, n);
+        if (status != AIMCC_OK)
+            return status;
+    }
     return AIMCC_OK;
 }
 
@@ -291,6 +326,8 @@ static aimcc_status check_op(verifier *v, const aimcc_op *op)
         status = check_op_shapes(v, op);
     if (status == AIMCC_OK)
         status = check_op_blocks(v, op);
+    if (status == AIMCC_OK)
+        status = aimcc_ir_verify_plan(v->ctx, v->module, op);
     return status;
 }
 
@@ -374,6 +411,8 @@ aimcc_status aimcc_ir_verify(aimcc_ctx *ctx, const aimcc_module *module)
         status = check_tiles(&v);
     if (status == AIMCC_OK)
         status = check_ops(&v);
+    if (status == AIMCC_OK)
+        status = aimcc_ir_verify_levels(ctx, module);
     if (status == AIMCC_OK)
         status = check_use_counts(&v);
     if (status == AIMCC_OK)

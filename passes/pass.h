@@ -18,7 +18,12 @@ typedef struct aimcc_pass {
 } aimcc_pass;
 
 extern const aimcc_pass aimcc_pass_canonicalize;
+extern const aimcc_pass aimcc_pass_select_domain;
+extern const aimcc_pass aimcc_pass_quantize;
 extern const aimcc_pass aimcc_pass_map;
+extern const aimcc_pass aimcc_pass_bit_slice;
+extern const aimcc_pass aimcc_pass_encode;
+extern const aimcc_pass aimcc_pass_schedule;
 
 /* The passes in pipeline order, terminated by NULL. */
 extern const aimcc_pass *const aimcc_pipeline[];

@@ -15,7 +15,12 @@
 
 const aimcc_pass *const aimcc_pipeline[] = {
     &aimcc_pass_canonicalize,
+    &aimcc_pass_select_domain,
+    &aimcc_pass_quantize,
     &aimcc_pass_map,
+    &aimcc_pass_bit_slice,
+    &aimcc_pass_encode,
+    &aimcc_pass_schedule,
     NULL,
 };
 

@@ -55,6 +55,8 @@ aimrt_status aimrt_program_tile(const aimrt_program *program, int32_t i, aimrt_t
     desc->kind = program->tiles[i].kind;
     desc->rows = program->tiles[i].rows;
     desc->cols = program->tiles[i].cols;
+    const program_kind *kind = &program->kinds[program->tiles[i].kind];
+    desc->cell_bits = kind->weight_bits > 0 ? kind->cell_bits : 0;
     return AIMRT_OK;
 }
 

@@ -3,17 +3,13 @@
  * Semantic checks of a parsed program. They cover graph inputs and outputs,
  * tensor ids, single assignment (every activation written once, before it is
  * read) and attribute keys. Each op's shapes are checked with aimrt_op_infer
- * at batch 1 and 2, and the tile blocks of LINEAR ops against their tiles and
- * weight.
+ * at batch 1 and 2 (quantized LINEAR ops by program_plan.c), then LINEAR
+ * plans and blocks, tile levels and the activation arena.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "program_internal.h"
-
-/* Above this many blocks in one LINEAR op the pairwise overlap check would
- * cost too much on a hostile file, so only the block areas are checked. */
-#define MAX_BLOCKS_PAIRWISE 4096
 
 void program_tensor_view(const aimrt_program *program, int32_t id, int64_t batch,
                          aimrt_tensor *view)
@@ -60,60 +56,6 @@ static aimrt_status check_graph_io(const aimrt_program *program, uint8_t *listed
                                    "tensor %d \"%s\": an output missing from the graph outputs",
                                    id, program->tensors[id].name);
     }
-    return AIMRT_OK;
-}
-
-static bool rectangles_overlap(const program_block *a, const program_block *b)
-{
-    return a->w_row < b->w_row + b->n_rows && b->w_row < a->w_row + a->n_rows &&
-           a->w_col < b->w_col + b->n_cols && b->w_col < a->w_col + a->n_cols;
-}
-
-/* Checks that the blocks lie inside their tiles and inside W [k, n] and add
- * up to its area. Up to MAX_BLOCKS_PAIRWISE blocks, they must also not overlap,
- * which makes them cover W exactly once. */
-static aimrt_status check_blocks(const aimrt_program *program, int index, int64_t k, int64_t n,
-                                 aimrt_error *error)
-{
-    const program_op *op = &program->ops[index];
-    uint64_t area = 0;
-    for (int i = 0; i < op->n_blocks; i++) {
-        const program_block *b = &op->blocks[i];
-        if (b->tile < 0 || b->tile >= program->n_tiles)
-            return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
-                                   "op %d \"%s\": block %d names tile %d of %d", index, op->node,
-                                   i, b->tile, program->n_tiles);
-        const program_tile *tile = &program->tiles[b->tile];
-        if (b->n_rows < 1 || b->n_cols < 1 || b->tile_row < 0 || b->tile_col < 0 ||
-            b->w_row < 0 || b->w_col < 0 || b->n_rows > tile->rows - b->tile_row ||
-            b->n_cols > tile->cols - b->tile_col || b->n_rows > k - b->w_row ||
-            b->n_cols > n - b->w_col)
-            return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
-                                   "op %d \"%s\": block %d (%lldx%lld at tile %d [%lld, %lld], "
-                                   "weight [%lld, %lld]) lies outside the %lldx%lld tile or the "
-                                   "%lldx%lld weight",
-                                   index, op->node, i, (long long)b->n_rows, (long long)b->n_cols,
-                                   b->tile, (long long)b->tile_row, (long long)b->tile_col,
-                                   (long long)b->w_row, (long long)b->w_col,
-                                   (long long)tile->rows, (long long)tile->cols, (long long)k,
-                                   (long long)n);
-        area += (uint64_t)b->n_rows * (uint64_t)b->n_cols;
-        if (op->n_blocks > MAX_BLOCKS_PAIRWISE)
-            continue;
-        for (int j = 0; j < i; j++) {
-            if (rectangles_overlap(b, &op->blocks[j]))
-                return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
-                                       "op %d \"%s\": blocks %d and %d cover the same weights",
-                                       index, op->node, j, i);
-        }
-    }
-
-    /* Blocks inside W that do not overlap and add up to its area cover it. */
-    if (area != (uint64_t)k * (uint64_t)n)
-        return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
-                               "op %d \"%s\": blocks cover %llu weights of the %lldx%lld matrix",
-                               index, op->node, (unsigned long long)area, (long long)k,
-                               (long long)n);
     return AIMRT_OK;
 }
 
@@ -177,6 +119,12 @@ static aimrt_status check_shapes(const aimrt_program *program, int index, int64_
                                  aimrt_tensor *views, aimrt_error *error)
 {
     const program_op *op = &program->ops[index];
+    if (op->quantized) {
+        const aimrt_status status = program_check_quantized_shapes(program, index, batch, error);
+        if (status != AIMRT_OK || batch != 1)
+            return status;
+        return program_check_linear(program, index, error);
+    }
     aimrt_tensor *inputs = views;
     aimrt_tensor *outputs = views + op->n_inputs;
     for (int i = 0; i < op->n_inputs; i++) {
@@ -209,7 +157,7 @@ static aimrt_status check_shapes(const aimrt_program *program, int index, int64_
                                "op %d \"%s\": a linear op needs a rank-2 weight as input 1",
                                index, op->node);
     if (op->code == AIMRT_OP_LINEAR && batch == 1)
-        return check_blocks(program, index, inputs[1].dims[0], inputs[1].dims[1], error);
+        return program_check_linear(program, index, error);
     return AIMRT_OK;
 }
 
@@ -261,6 +209,10 @@ aimrt_status program_check_ops(aimrt_program *program, aimrt_error *error)
     }
     for (int i = 0; i < program->n_ops && status == AIMRT_OK; i++)
         status = check_op(program, i, written, views, error);
+    if (status == AIMRT_OK)
+        status = program_check_levels(program, error);
+    if (status == AIMRT_OK)
+        status = program_check_arena(program, error);
     for (int i = 0; i < program->n_outputs && status == AIMRT_OK; i++) {
         if (!written[program->outputs[i]])
             status = aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,

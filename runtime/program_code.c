@@ -112,11 +112,32 @@ static aimrt_status parse_blocks(cursor *c, int op_index, program_op *op, uint32
         b->w_col = (int64_t)aimrt_get_u64(record + 32);
         b->n_rows = (int64_t)aimrt_get_u64(record + 40);
         b->n_cols = (int64_t)aimrt_get_u64(record + 48);
-        if (aimrt_get_u32(record + 4) != 0)
-            return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
-                                   "op %d: tile block %u has a nonzero reserved field",
-                                   op_index, i);
+        b->replica = (int32_t)aimrt_get_u32(record + 4);
     }
+    return AIMRT_OK;
+}
+
+/* Reads the plan record of a quantized LINEAR op. Its fields are checked by
+ * program_check_linear once the tensors and kinds are known. */
+static aimrt_status parse_plan(cursor *c, int op_index, program_op *op, aimrt_error *error)
+{
+    const uint8_t *p = take(c, AIMRT_PLAN_RECORD_SIZE);
+    if (!p)
+        return truncated(error, "op", op_index);
+    aimrt_linear_plan *plan = &op->plan;
+    plan->kind = (int32_t)aimrt_get_u32(p);
+    plan->encoding = (aimrt_encoding)aimrt_get_u32(p + 4);
+    plan->weight_bits = (int32_t)aimrt_get_u32(p + 8);
+    plan->cell_bits = (int32_t)aimrt_get_u32(p + 12);
+    plan->n_slices = (int32_t)aimrt_get_u32(p + 16);
+    plan->n_polarities = (int32_t)aimrt_get_u32(p + 20);
+    plan->input_mode = (aimrt_input_mode)aimrt_get_u32(p + 24);
+    plan->input_sign = (aimrt_input_sign)aimrt_get_u32(p + 28);
+    plan->input_bits = (int32_t)aimrt_get_u32(p + 32);
+    plan->n_phases = (int32_t)aimrt_get_u32(p + 36);
+    plan->input_range = (aimrt_input_range)aimrt_get_u32(p + 40);
+    plan->input_scale = aimrt_get_f32(p + 44);
+    op->quantized = true;
     return AIMRT_OK;
 }
 
@@ -134,12 +155,20 @@ static aimrt_status parse_op(aimrt_program *program, cursor *c, int index, aimrt
     const uint32_t n_outputs = aimrt_get_u32(header + 16);
     const uint32_t n_attrs = aimrt_get_u32(header + 20);
     const uint32_t n_blocks = aimrt_get_u32(header + 24);
+    const uint32_t has_plan = aimrt_get_u32(header + 28);
     if (code >= AIMRT_OP_COUNT || !op->node || !op->onnx_type || n_inputs > INT32_MAX ||
-        n_outputs > INT32_MAX || n_attrs > INT32_MAX || aimrt_get_u32(header + 28) != 0)
+        n_outputs > INT32_MAX || n_attrs > INT32_MAX || has_plan > 1)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
-                               "op %d: opcode %u (of %d), a string offset or a count is out of "
-                               "range", index, code, AIMRT_OP_COUNT);
+                               "op %d: opcode %u (of %d), a string offset, a count or the plan "
+                               "flag %u is out of range", index, code, AIMRT_OP_COUNT, has_plan);
     op->code = (aimrt_op)code;
+    if (has_plan && op->code != AIMRT_OP_LINEAR)
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
+                               "op %d \"%s\": only a linear op carries a plan", index, op->node);
+    /* A LINEAR op without a plan record runs its float weights as they are. */
+    op->plan = (aimrt_linear_plan){.encoding = AIMRT_ENCODING_FLOAT,
+                                   .input_mode = AIMRT_INPUT_FLOAT, .n_slices = 1,
+                                   .n_polarities = 1, .n_phases = 1};
 
     const uint8_t *ids = take_padded(c, (uint64_t)n_inputs + n_outputs, 4);
     if (!ids)
@@ -165,7 +194,10 @@ static aimrt_status parse_op(aimrt_program *program, cursor *c, int index, aimrt
         if (status != AIMRT_OK)
             return status;
     }
-    return parse_blocks(c, index, op, n_blocks, error);
+    status = parse_blocks(c, index, op, n_blocks, error);
+    if (status == AIMRT_OK && has_plan)
+        status = parse_plan(c, index, op, error);
+    return status;
 }
 
 aimrt_status program_parse_code(aimrt_program *program, aimrt_error *error)
@@ -179,11 +211,21 @@ aimrt_status program_parse_code(aimrt_program *program, aimrt_error *error)
     const uint32_t n_inputs = aimrt_get_u32(header);
     const uint32_t n_outputs = aimrt_get_u32(header + 4);
     const uint32_t n_ops = aimrt_get_u32(header + 8);
+    program->arena_bytes_per_sample = (int64_t)aimrt_get_u64(header + 16);
+    program->arena_bytes_fixed = (int64_t)aimrt_get_u64(header + 24);
     if (n_ops != s->count || n_inputs > INT32_MAX || n_outputs > INT32_MAX ||
         aimrt_get_u32(header + 12) != 0)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "section code: %u ops (table says %u), %u inputs or %u outputs "
                                "out of range", n_ops, s->count, n_inputs, n_outputs);
+    /* Sizes up to 2^62 keep offset + size sums far from overflow. */
+    if (program->arena_bytes_per_sample < 0 || program->arena_bytes_fixed < 0 ||
+        program->arena_bytes_per_sample > INT64_MAX / 2 || program->arena_bytes_fixed > INT64_MAX / 2)
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
+                               "section code: activation arena of %lld bytes per sample and "
+                               "%lld fixed bytes is out of range [0, 2^62]",
+                               (long long)program->arena_bytes_per_sample,
+                               (long long)program->arena_bytes_fixed);
 
     /* Input ids, then (id, name) pairs for the outputs, padded to 8 bytes. */
     const uint8_t *ids = take_padded(&c, (uint64_t)n_inputs + 2 * (uint64_t)n_outputs, 4);

@@ -47,6 +47,10 @@ enum {
  * data_length u64 (into the constants section). */
 #define AIMRT_TENSOR_RECORD_SIZE 104
 #define AIMRT_TENSOR_FLAG_BATCHED 1u
+/* An activation or output placed in the activation arena: data_offset is its
+ * byte offset there (per sample when batched), data_length its byte size at
+ * batch 1. */
+#define AIMRT_TENSOR_FLAG_ARENA 2u
 
 /* Tensor kinds. An output is an activation that is also a graph output. A
  * weight is a LINEAR weight whose values live on tiles only (no data). */
@@ -59,29 +63,42 @@ enum {
     AIMRT_TENSOR_KIND_COUNT = 5,
 };
 
-/* Tile kind record, 40 bytes: name u32, domain u32, rows u64, cols u64,
- * weight_bits u32, cell_bits u32, cell u32 (string), encoding u32 (string). */
-#define AIMRT_KIND_RECORD_SIZE 40
+/* Tile kind record, 64 bytes: name u32, domain u32, rows u64, cols u64,
+ * weight_bits u32, cell_bits u32, cell u32 (string), encoding u32 (string),
+ * encoding code u32 (aimrt_encoding), input mode u32 (aimrt_input_mode),
+ * input bits u32, input sign u32 (aimrt_input_sign for signed inputs: one-pass
+ * or two-pass), adc bits u32, adc range u32 (AIMRT_ADC_*). */
+#define AIMRT_KIND_RECORD_SIZE 64
 #define AIMRT_DOMAIN_COUNT 6
+enum {
+    AIMRT_ADC_LOSSLESS = 0,
+    AIMRT_ADC_CALIBRATED = 1,
+};
 
 /* Tile record, 32 bytes: kind u32, flags u32, rows u64, cols u64,
  * levels_offset u64 from the start of the tiles section, of rows x cols f32. */
 #define AIMRT_TILE_RECORD_SIZE 32
 
-/* Code section: n_inputs u32, n_outputs u32, n_ops u32, reserved u32, input
- * ids i32[n_inputs], outputs as (id i32, name u32) pairs, padded to 8 bytes,
- * then the ops. */
-#define AIMRT_CODE_HEADER_SIZE 16
+/* Code section: n_inputs u32, n_outputs u32, n_ops u32, reserved u32, arena
+ * bytes per sample u64, arena bytes fixed u64, input ids i32[n_inputs],
+ * outputs as (id i32, name u32) pairs, padded to 8 bytes, then the ops. */
+#define AIMRT_CODE_HEADER_SIZE 32
 /* Op header, 32 bytes: opcode u32, node u32, onnx_type u32, n_inputs u32,
- * n_outputs u32, n_attrs u32, n_blocks u32, reserved u32, then tensor ids
- * i32[n_inputs + n_outputs] padded to 8, attributes, blocks. */
+ * n_outputs u32, n_attrs u32, n_blocks u32, plan u32 (1 when a plan record
+ * follows the blocks), then tensor ids i32[n_inputs + n_outputs] padded to 8,
+ * attributes, blocks, plan. */
 #define AIMRT_OP_HEADER_SIZE 32
 /* Attribute header, 16 bytes: key u32, kind u32, count u32, reserved u32,
  * then count i64 or f32 values, padded to 8. */
 #define AIMRT_ATTR_HEADER_SIZE 16
-/* Tile block, 56 bytes: tile i32, reserved u32, tile_row, tile_col, w_row,
+/* Tile block, 56 bytes: tile i32, replica i32, tile_row, tile_col, w_row,
  * w_col, n_rows, n_cols as i64. */
 #define AIMRT_BLOCK_RECORD_SIZE 56
+/* Plan record of a quantized LINEAR op, 48 bytes: kind i32, encoding u32,
+ * weight_bits i32, cell_bits i32, n_slices i32, n_polarities i32, input_mode
+ * u32, input_sign u32, input_bits i32, n_phases i32, input_range u32,
+ * input_scale f32 (the fields of aimrt_linear_plan in order). */
+#define AIMRT_PLAN_RECORD_SIZE 48
 
 /* Metadata record, 8 bytes: key u32, value u32 (both string offsets). */
 #define AIMRT_META_RECORD_SIZE 8

@@ -12,6 +12,7 @@
 
 #include "aimrt/aimrt.h"
 #include "aimrt/ops.h"
+#include "aimrt/tile.h"
 #include "program_format.h"
 
 typedef struct program_section {
@@ -31,6 +32,7 @@ typedef struct program_tensor {
     const void *data;  /* constants only, pointing into the image */
     uint64_t data_offset;
     uint64_t data_length;
+    bool in_arena;     /* an activation placed at data_offset of the activation arena */
 } program_tensor;
 
 typedef struct program_kind {
@@ -42,6 +44,12 @@ typedef struct program_kind {
     int cell_bits;
     const char *cell;
     const char *encoding;
+    aimrt_encoding encoding_code;
+    aimrt_input_mode input_mode;
+    int input_bits;
+    aimrt_input_sign input_sign;  /* for signed inputs: one-pass or a two-pass mode */
+    int adc_bits;      /* 0 for a lossless readout */
+    int adc_range;     /* AIMRT_ADC_* */
 } program_kind;
 
 typedef struct program_tile {
@@ -62,6 +70,7 @@ typedef struct program_block {
     int64_t w_col;
     int64_t n_rows;
     int64_t n_cols;
+    int32_t replica;   /* copy index, 0 .. n_replicas - 1 of the op */
 } program_block;
 
 typedef struct program_op {
@@ -76,6 +85,9 @@ typedef struct program_op {
     aimrt_attr *attrs;
     int n_blocks;
     program_block *blocks;
+    int n_replicas;    /* LINEAR: copies of W on tiles, each covering it once */
+    bool quantized;    /* LINEAR: a plan record was given (x, Wq, bias, w_scale) */
+    aimrt_linear_plan plan;  /* LINEAR: the plan, or a float plan when not quantized */
 } program_op;
 
 typedef struct program_meta {
@@ -105,6 +117,8 @@ struct aimrt_program {
     program_op *ops;
     int n_meta;
     program_meta *meta;
+    int64_t arena_bytes_per_sample;  /* activation arena of batched tensors, per sample */
+    int64_t arena_bytes_fixed;       /* activation arena of the other tensors */
     bool batched;      /* some tensor is batched */
 };
 
@@ -124,6 +138,30 @@ aimrt_status program_parse_tiles(aimrt_program *program, aimrt_error *error);
 aimrt_status program_parse_metadata(aimrt_program *program, aimrt_error *error);
 aimrt_status program_parse_code(aimrt_program *program, aimrt_error *error);
 aimrt_status program_check_ops(aimrt_program *program, aimrt_error *error);
+
+/* Checks the plan, blocks and replicas of LINEAR op index (after its shapes),
+ * and the cell levels of every tile of an integer kind. In program_plan.c. */
+aimrt_status program_check_linear(const aimrt_program *program, int index, aimrt_error *error);
+aimrt_status program_check_levels(const aimrt_program *program, aimrt_error *error);
+aimrt_status program_check_quantized_shapes(const aimrt_program *program, int index,
+                                            int64_t batch, aimrt_error *error);
+
+/* Checks the arena placement of every activation and that no op's outputs
+ * share arena bytes with its inputs or each other. In program_arena.c. */
+aimrt_status program_check_arena(const aimrt_program *program, aimrt_error *error);
+
+/* Returns the tile columns a block of op uses: n_cols * S * P plus the
+ * reference columns. */
+int64_t program_block_columns(const program_op *op, const program_block *block);
+
+/* Returns the byte size of tensor id at batch. */
+int64_t program_tensor_bytes(const aimrt_program *program, int32_t id, int64_t batch);
+
+/* Names of plan enums for messages and inspect ("differential", "bit-serial"). */
+const char *program_encoding_name(aimrt_encoding encoding);
+const char *program_input_mode_name(aimrt_input_mode mode);
+const char *program_input_sign_name(aimrt_input_sign sign);
+const char *program_input_range_name(aimrt_input_range range);
 
 /* Looks up a string by its offset in the strings section. Returns NULL when the
  * offset is out of range. */

@@ -41,6 +41,22 @@ static aimrt_status check_tensor_data(const aimrt_program *program, int index,
     const program_section *constants = &program->sections[AIMRT_SECTION_CONSTANTS - 1];
     const uint64_t expected = (uint64_t)count * aimrt_dtype_size(t->dtype);
 
+    if (t->in_arena) {
+        /* The arena's size comes with the code section, which program_check_arena
+         * checks the offset against. */
+        if (t->kind != AIMRT_TENSOR_ACTIVATION && t->kind != AIMRT_TENSOR_OUTPUT)
+            return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
+                                   "tensor %d \"%s\": only activations and outputs live in the "
+                                   "activation arena", index, t->name);
+        if (t->data_length != expected || t->data_offset > (uint64_t)INT64_MAX)
+            return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
+                                   "tensor %d \"%s\": arena buffer of %llu bytes at offset %llu, "
+                                   "but the tensor takes %llu bytes per sample",
+                                   index, t->name, (unsigned long long)t->data_length,
+                                   (unsigned long long)t->data_offset,
+                                   (unsigned long long)expected);
+        return AIMRT_OK;
+    }
     if (t->kind != AIMRT_TENSOR_CONST) {
         if (t->data_offset != 0 || t->data_length != 0)
             return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
@@ -79,7 +95,8 @@ static aimrt_status parse_tensor(aimrt_program *program, int index, const uint8_
                                "tensor %d \"%s\": dtype %u is not supported", index, t->name,
                                dtype);
     if (kind >= AIMRT_TENSOR_KIND_COUNT || rank > AIMRT_MAX_RANK ||
-        (flags & ~AIMRT_TENSOR_FLAG_BATCHED) != 0 || aimrt_get_u32(record + 20) != 0)
+        (flags & ~(AIMRT_TENSOR_FLAG_BATCHED | AIMRT_TENSOR_FLAG_ARENA)) != 0 ||
+        aimrt_get_u32(record + 20) != 0)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "tensor %d \"%s\": kind %u, rank %u or flags 0x%x out of range",
                                index, t->name, kind, rank, flags);
@@ -87,6 +104,7 @@ static aimrt_status parse_tensor(aimrt_program *program, int index, const uint8_
     t->kind = (int)kind;
     t->rank = (int)rank;
     t->batched = (flags & AIMRT_TENSOR_FLAG_BATCHED) != 0;
+    t->in_arena = (flags & AIMRT_TENSOR_FLAG_ARENA) != 0;
     for (int d = 0; d < AIMRT_MAX_RANK; d++) {
         t->dims[d] = (int64_t)aimrt_get_u64(record + 24 + 8 * d);
         if (d >= t->rank && t->dims[d] != 0)
@@ -134,6 +152,42 @@ aimrt_status program_parse_tensors(aimrt_program *program, aimrt_error *error)
     return AIMRT_OK;
 }
 
+/* Reads the fields of a kind record that plans are checked against. */
+static aimrt_status parse_kind_plan_fields(program_kind *k, int index, const uint8_t *record,
+                                           aimrt_error *error)
+{
+    const uint32_t encoding = aimrt_get_u32(record + 40);
+    const uint32_t input_mode = aimrt_get_u32(record + 44);
+    const uint32_t input_bits = aimrt_get_u32(record + 48);
+    const uint32_t input_sign = aimrt_get_u32(record + 52);
+    const uint32_t adc_bits = aimrt_get_u32(record + 56);
+    const uint32_t adc_range = aimrt_get_u32(record + 60);
+    if (encoding >= AIMRT_ENCODING_COUNT || input_mode >= AIMRT_INPUT_MODE_COUNT ||
+        input_bits > 32 || input_sign >= AIMRT_INPUT_UNSIGNED || adc_bits > 32 ||
+        adc_range > AIMRT_ADC_CALIBRATED)
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
+                               "tile kind %d \"%s\": encoding %u (of %d), input mode %u (of %d), "
+                               "input bits %u, input sign %u, adc bits %u or adc range %u out "
+                               "of range",
+                               index, k->name, encoding, AIMRT_ENCODING_COUNT, input_mode,
+                               AIMRT_INPUT_MODE_COUNT, input_bits, input_sign, adc_bits,
+                               adc_range);
+    if ((encoding == AIMRT_ENCODING_FLOAT) != (k->weight_bits == 0))
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
+                               "tile kind %d \"%s\": encoding %s goes with %s weights, but the "
+                               "kind has %d weight bits",
+                               index, k->name, program_encoding_name((aimrt_encoding)encoding),
+                               encoding == AIMRT_ENCODING_FLOAT ? "float" : "integer",
+                               k->weight_bits);
+    k->encoding_code = (aimrt_encoding)encoding;
+    k->input_mode = (aimrt_input_mode)input_mode;
+    k->input_bits = (int)input_bits;
+    k->input_sign = (aimrt_input_sign)input_sign;
+    k->adc_bits = (int)adc_bits;
+    k->adc_range = (int)adc_range;
+    return AIMRT_OK;
+}
+
 static aimrt_status parse_kind(aimrt_program *program, int index, const uint8_t *record,
                                aimrt_error *error)
 {
@@ -164,7 +218,7 @@ static aimrt_status parse_kind(aimrt_program *program, int index, const uint8_t 
     k->domain = (int)domain;
     k->weight_bits = (int)weight_bits;
     k->cell_bits = (int)cell_bits;
-    return AIMRT_OK;
+    return parse_kind_plan_fields(k, index, record, error);
 }
 
 static aimrt_status parse_kinds(aimrt_program *program, aimrt_error *error)

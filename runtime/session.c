@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sessions: bind a loaded program to a device for a maximum batch size,
- * allocate every activation and scratch buffer then, write the tiles, and run
+ * Sessions: bind a loaded program to a device for a maximum batch size.
+ * Creation allocates every activation (in the scheduled arena when the
+ * program has one) and scratch buffer and writes the tiles. A run executes
  * the instruction stream: digital ops with the kernels, LINEAR ops on the
  * device. A run allocates nothing.
  */
@@ -11,11 +12,7 @@
 
 static int64_t tensor_bytes(const aimrt_program *program, int32_t id, int64_t batch)
 {
-    aimrt_tensor view;
-    int64_t count = 0;
-    program_tensor_view(program, id, batch, &view);
-    aimrt_shape_count(view.rank, view.dims, aimrt_dtype_size(view.dtype), &count);
-    return count * (int64_t)aimrt_dtype_size(view.dtype);
+    return program_tensor_bytes(program, id, batch);
 }
 
 static aimrt_status check_device(const aimrt_device *device, aimrt_error *error)
@@ -47,26 +44,61 @@ static aimrt_status check_max_batch(const aimrt_program *program, int64_t max_ba
     return AIMRT_OK;
 }
 
-/* Points constants at their data and allocates activations at max batch. */
+/* Allocates the activation arena at max batch: the fixed part, then the
+ * per-sample part, in which a batched buffer at offset o starts at
+ * o * max_batch, so buffers that the schedule keeps apart stay apart. */
+static aimrt_status allocate_arena(aimrt_session *session, aimrt_error *error)
+{
+    const aimrt_program *program = session->program;
+    const int64_t fixed = (int64_t)aimrt_align_up((uint64_t)program->arena_bytes_fixed,
+                                                  AIMRT_FORMAT_ALIGN);
+    const int64_t per_sample = program->arena_bytes_per_sample;
+    if (per_sample > (INT64_MAX - fixed) / session->max_batch ||
+        fixed + per_sample * session->max_batch > (int64_t)(SIZE_MAX / 2))
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                               "the activation arena (%lld bytes per sample and %lld fixed) does "
+                               "not fit in memory at batch %lld; use a smaller maximum batch",
+                               (long long)per_sample, (long long)fixed,
+                               (long long)session->max_batch);
+    /* Never empty, so that a placed buffer of zero bytes still points somewhere. */
+    const int64_t bytes = fixed + per_sample * session->max_batch;
+    session->arena = aligned_alloc(AIMRT_FORMAT_ALIGN,
+                                   aimrt_align_up((uint64_t)bytes + 1, AIMRT_FORMAT_ALIGN));
+    if (!session->arena)
+        return aimrt_error_set(error, AIMRT_ERR_NOMEM,
+                               "out of memory for the %lld-byte activation arena",
+                               (long long)bytes);
+    memset(session->arena, 0, (size_t)bytes);
+    return AIMRT_OK;
+}
+
+/* Points constants at their data, placed activations into the arena, and
+ * allocates the other activations at max batch. */
 static aimrt_status allocate_tensors(aimrt_session *session, aimrt_error *error)
 {
     const aimrt_program *program = session->program;
-    for (int32_t id = 0; id < program->n_tensors; id++) {
+    aimrt_status status = allocate_arena(session, error);
+    const int64_t fixed = (int64_t)aimrt_align_up((uint64_t)program->arena_bytes_fixed,
+                                                  AIMRT_FORMAT_ALIGN);
+    for (int32_t id = 0; id < program->n_tensors && status == AIMRT_OK; id++) {
         const program_tensor *t = &program->tensors[id];
         if (t->kind == AIMRT_TENSOR_CONST) {
             session->buffers[id] = (void *)t->data;
+        } else if (t->in_arena) {
+            const int64_t offset = (int64_t)t->data_offset;
+            session->buffers[id] =
+                session->arena + (t->batched ? fixed + offset * session->max_batch : offset);
         } else if (t->kind == AIMRT_TENSOR_ACTIVATION || t->kind == AIMRT_TENSOR_OUTPUT) {
+            /* An unscheduled program gives every activation its own buffer. */
             const int64_t bytes = tensor_bytes(program, id, session->max_batch);
-            /* NOTE: every activation gets its own buffer; reuse by liveness is left
-             * to the schedule pass, so peak memory is the sum of all activations. */
             session->buffers[id] = calloc(1, bytes > 0 ? (size_t)bytes : 1);
             if (!session->buffers[id])
-                return aimrt_error_set(error, AIMRT_ERR_NOMEM,
-                                       "out of memory for tensor \"%s\" (%lld bytes)", t->name,
-                                       (long long)bytes);
+                status = aimrt_error_set(error, AIMRT_ERR_NOMEM,
+                                         "out of memory for tensor \"%s\" (%lld bytes)",
+                                         t->name, (long long)bytes);
         }
     }
-    return AIMRT_OK;
+    return status;
 }
 
 /* Fills the op call views of op at batch; data comes from the session buffers. */
@@ -92,6 +124,8 @@ static void bind_views(aimrt_session *session, const program_op *op, int64_t bat
 static aimrt_status check_linear(const aimrt_program *program, int index, aimrt_error *error)
 {
     const program_op *op = &program->ops[index];
+    if (op->quantized)
+        return AIMRT_OK;  /* the loader checked its four inputs */
     const program_tensor *x = &program->tensors[op->inputs[0]];
     const program_tensor *w = &program->tensors[op->inputs[1]];
     const program_tensor *y = &program->tensors[op->outputs[0]];
@@ -110,7 +144,7 @@ static aimrt_status check_linear(const aimrt_program *program, int index, aimrt_
 static aimrt_status allocate_scratch(aimrt_session *session, aimrt_error *error)
 {
     const aimrt_program *program = session->program;
-    linear_sizes sizes = {0, 0, 0};
+    linear_sizes sizes = {0};
     size_t scratch = 0;
     for (int i = 0; i < program->n_ops; i++) {
         const program_op *op = &program->ops[i];
@@ -130,12 +164,24 @@ static aimrt_status allocate_scratch(aimrt_session *session, aimrt_error *error)
 
     session->scratch_size = scratch;
     session->scratch = malloc(scratch > 0 ? scratch : 1);
+    const size_t rows = (size_t)(sizes.rows > 0 ? sizes.rows : 1);
     session->gather = malloc((size_t)(sizes.gather > 0 ? sizes.gather : 1) * sizeof(float));
-    session->partial = malloc((size_t)(sizes.partial > 0 ? sizes.partial : 1) * sizeof(float));
-    session->sample_index = malloc((size_t)(sizes.rows > 0 ? sizes.rows : 1) * sizeof(int64_t));
-    session->mvm_index = malloc((size_t)(sizes.rows > 0 ? sizes.rows : 1) * sizeof(int64_t));
-    if (!session->scratch || !session->gather || !session->partial || !session->sample_index ||
-        !session->mvm_index)
+    session->partial = malloc((size_t)(sizes.partial > 0 ? sizes.partial : 1) * sizeof(double));
+    session->xq = malloc((size_t)(sizes.xq > 0 ? sizes.xq : 1) * sizeof(int32_t));
+    session->acc = malloc((size_t)(sizes.acc > 0 ? sizes.acc : 1) * sizeof(int64_t));
+    session->parts = malloc((size_t)(sizes.replicas > 0 ? sizes.replicas : 1) *
+                            sizeof *session->parts);
+    session->sample_index = malloc(rows * sizeof(int64_t));
+    session->mvm_index = malloc(rows * sizeof(int64_t));
+    session->order = malloc(rows * sizeof(int64_t));
+    session->order_sample = malloc(rows * sizeof(int64_t));
+    session->order_mvm = malloc(rows * sizeof(int64_t));
+    session->phase_sum = malloc(rows * sizeof(int64_t));
+    session->input_scale = malloc(rows * sizeof(float));
+    if (!session->scratch || !session->gather || !session->partial || !session->xq ||
+        !session->acc || !session->parts || !session->sample_index || !session->mvm_index ||
+        !session->order || !session->order_sample || !session->order_mvm ||
+        !session->phase_sum || !session->input_scale)
         return aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for session scratch");
     return AIMRT_OK;
 }
@@ -213,16 +259,26 @@ void aimrt_session_free(aimrt_session *session)
     const aimrt_program *program = session->program;
     for (int32_t id = 0; session->buffers && id < program->n_tensors; id++) {
         const int kind = program->tensors[id].kind;
-        if (kind == AIMRT_TENSOR_ACTIVATION || kind == AIMRT_TENSOR_OUTPUT)
+        if ((kind == AIMRT_TENSOR_ACTIVATION || kind == AIMRT_TENSOR_OUTPUT) &&
+            !program->tensors[id].in_arena)
             free(session->buffers[id]);
     }
+    free(session->arena);
     free(session->buffers);
     free(session->views);
     free(session->scratch);
     free(session->gather);
     free(session->partial);
+    free(session->xq);
+    free(session->acc);
+    free(session->parts);
     free(session->sample_index);
     free(session->mvm_index);
+    free(session->order);
+    free(session->order_sample);
+    free(session->order_mvm);
+    free(session->phase_sum);
+    free(session->input_scale);
     free(session);
 }
 

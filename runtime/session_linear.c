@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Runs a LINEAR op y = x W + bias on the device. x [..., K] is read as rows
- * (all leading dims flattened). For each tile block, the columns
- * x[:, w_row:+n_rows] go to the device as one MVM over the block's tile
- * region, and its result is added into y[:, w_col:+n_cols], so partial sums
- * of blocks that split K are accumulated digitally.
+ * (all leading dims flattened), and row v runs on replica mvm_index mod
+ * n_replicas. A float op sends, per block, the columns x[:, w_row:+n_rows]
+ * of its replica's rows as one MVM and adds the result into
+ * y[:, w_col:+n_cols], so partial sums of blocks that split K are
+ * accumulated digitally. Quantized ops go to session_quantized.c.
  */
 #include "session_internal.h"
 
@@ -21,19 +22,30 @@ static int64_t linear_rows(const aimrt_program *program, const program_op *op, i
     return rows;
 }
 
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
 void session_linear_sizes(const aimrt_program *program, const program_op *op, int64_t batch,
                           linear_sizes *sizes)
 {
     int64_t k;
     const int64_t rows = linear_rows(program, op, batch, &k);
+    const int64_t n = program->tensors[op->inputs[1]].dims[1];
     int64_t max_rows = 0, max_cols = 0;
     for (int i = 0; i < op->n_blocks; i++) {
-        max_rows = op->blocks[i].n_rows > max_rows ? op->blocks[i].n_rows : max_rows;
-        max_cols = op->blocks[i].n_cols > max_cols ? op->blocks[i].n_cols : max_cols;
+        max_rows = max64(op->blocks[i].n_rows, max_rows);
+        max_cols = max64(program_block_columns(op, &op->blocks[i]), max_cols);
     }
-    sizes->rows = rows > sizes->rows ? rows : sizes->rows;
-    sizes->gather = rows * max_rows > sizes->gather ? rows * max_rows : sizes->gather;
-    sizes->partial = rows * max_cols > sizes->partial ? rows * max_cols : sizes->partial;
+    sizes->rows = max64(rows, sizes->rows);
+    sizes->gather = max64(rows * max_rows, sizes->gather);
+    sizes->partial = max64(rows * max_cols, sizes->partial);
+    sizes->replicas = max64(op->n_replicas, sizes->replicas);
+    if (op->quantized) {
+        sizes->xq = max64(rows * k, sizes->xq);
+        sizes->acc = max64(rows * n, sizes->acc);
+    }
 }
 
 /* Fills each row's global sample index and its MVM index within the sample. */
@@ -50,32 +62,77 @@ static void fill_indices(aimrt_session *session, const program_op *op, int64_t r
     }
 }
 
-/* Runs one block and adds its result into y (rows x n). */
-static aimrt_status run_block(aimrt_session *session, const program_block *b, int64_t rows,
-                              int64_t k, int64_t n, const float *x, float *y)
+/* Groups the rows by replica (mvm_index mod n_replicas), keeping their order
+ * within a replica, and fills session->parts. */
+static void group_by_replica(aimrt_session *session, const program_op *op, int64_t rows)
 {
-    /* A block that spans all of K reads x in place. */
+    const int64_t n_replicas = op->n_replicas;
+    int64_t next = 0;
+    for (int64_t r = 0; r < n_replicas; r++) {
+        session->parts[r].first = next;
+        for (int64_t v = 0; v < rows; v++) {
+            if (n_replicas > 1 && session->mvm_index[v] % n_replicas != r)
+                continue;
+            session->order[next] = v;
+            session->order_sample[next] = session->sample_index[v];
+            session->order_mvm[next] = session->mvm_index[v];
+            next++;
+        }
+        session->parts[r].count = next - session->parts[r].first;
+    }
+}
+
+/* Runs one float block on its replica's rows and adds its result into y. */
+static aimrt_status run_float_block(aimrt_session *session, const program_op *op,
+                                    const program_block *b, int64_t k, int64_t n, const float *x,
+                                    float *y)
+{
+    const replica_rows part = session->parts[b->replica];
+    const int64_t *order = session->order + part.first;
+    /* One replica's block that spans all of K reads x in place. */
     const float *input = x;
-    if (b->n_rows != k) {
-        for (int64_t r = 0; r < rows; r++)
-            memcpy(session->gather + r * b->n_rows, x + r * k + b->w_row,
+    if (b->n_rows != k || op->n_replicas > 1) {
+        for (int64_t i = 0; i < part.count; i++)
+            memcpy(session->gather + i * b->n_rows, x + order[i] * k + b->w_row,
                    (size_t)b->n_rows * sizeof(float));
         input = session->gather;
     }
 
     const aimrt_device *device = session->device;
-    const aimrt_status status = device->mvm(device->state, b->tile, b->tile_row, b->n_rows,
-                                            b->tile_col, b->n_cols, rows, input,
-                                            session->partial, session->sample_index,
-                                            session->mvm_index);
+    const aimrt_status status =
+        device->mvm(device->state, b->tile, b->tile_row, b->n_rows, b->tile_col, b->n_cols,
+                    part.count, input, session->partial, session->order_sample + part.first,
+                    session->order_mvm + part.first);
     if (status != AIMRT_OK)
         return status;
 
-    for (int64_t r = 0; r < rows; r++) {
-        float *y_row = y + r * n + b->w_col;
-        const float *p_row = session->partial + r * b->n_cols;
+    for (int64_t i = 0; i < part.count; i++) {
+        float *y_row = y + order[i] * n + b->w_col;
+        const double *p_row = session->partial + i * b->n_cols;
         for (int64_t c = 0; c < b->n_cols; c++)
-            y_row[c] += p_row[c];
+            y_row[c] += (float)p_row[c];
+    }
+    return AIMRT_OK;
+}
+
+/* Runs every block of a float op, then adds the bias. */
+static aimrt_status run_float(aimrt_session *session, const program_op *op, int64_t rows,
+                              int64_t k, int64_t n, const float *x, float *y, int *failed_block)
+{
+    memset(y, 0, (size_t)(rows * n) * sizeof(float));
+    for (int i = 0; i < op->n_blocks; i++) {
+        const aimrt_status status = run_float_block(session, op, &op->blocks[i], k, n, x, y);
+        if (status != AIMRT_OK) {
+            *failed_block = i;
+            return status;
+        }
+    }
+    if (op->n_inputs > 2 && op->inputs[2] >= 0) {
+        const float *bias = session->buffers[op->inputs[2]];
+        for (int64_t r = 0; r < rows; r++) {
+            for (int64_t c = 0; c < n; c++)
+                y[r * n + c] += bias[c];
+        }
     }
     return AIMRT_OK;
 }
@@ -87,29 +144,20 @@ aimrt_status session_run_linear(aimrt_session *session, int index, int64_t batch
     const program_op *op = &program->ops[index];
     int64_t k;
     const int64_t rows = linear_rows(program, op, batch, &k);
-    aimrt_tensor w;
-    program_tensor_view(program, op->inputs[1], 1, &w);
-    const int64_t n = w.dims[1];
+    const int64_t n = program->tensors[op->inputs[1]].dims[1];
     const float *x = session->buffers[op->inputs[0]];
     float *y = session->buffers[op->outputs[0]];
 
     fill_indices(session, op, rows, first_sample);
-    memset(y, 0, (size_t)(rows * n) * sizeof(float));
-    for (int i = 0; i < op->n_blocks; i++) {
-        const aimrt_status status = run_block(session, &op->blocks[i], rows, k, n, x, y);
-        if (status != AIMRT_OK)
-            return aimrt_error_set(error, AIMRT_ERR_DEVICE,
-                                   "op %d \"%s\": device \"%s\" failed on tile %d (block %d): %s",
-                                   index, op->node, session->device->name, op->blocks[i].tile, i,
-                                   aimrt_status_name(status));
-    }
-
-    if (op->n_inputs > 2 && op->inputs[2] >= 0) {
-        const float *bias = session->buffers[op->inputs[2]];
-        for (int64_t r = 0; r < rows; r++) {
-            for (int64_t c = 0; c < n; c++)
-                y[r * n + c] += bias[c];
-        }
-    }
+    group_by_replica(session, op, rows);
+    int failed = 0;
+    const aimrt_status status =
+        op->quantized ? session_run_quantized(session, op, rows, k, n, x, y, &failed)
+                      : run_float(session, op, rows, k, n, x, y, &failed);
+    if (status != AIMRT_OK)
+        return aimrt_error_set(error, AIMRT_ERR_DEVICE,
+                               "op %d \"%s\": device \"%s\" failed on tile %d (block %d): %s",
+                               index, op->node, session->device->name, op->blocks[failed].tile,
+                               failed, aimrt_status_name(status));
     return AIMRT_OK;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tests of the first passes: canonicalize (Conv, Gemm, MatMul lowering,
- * BatchNormalization folding, identity and dead-op removal), map (block
- * arithmetic, capacity errors) and the pipeline driver (dumps, stop, checks).
+ * BatchNormalization folding, identity and dead-op removal), map (blocks,
+ * packing, sliced columns, replicas, capacity errors) and the pipeline
+ * driver (dumps, stop, checks).
  * Lowered graphs are run op by op with the runtime kernels and compared with
  * the original op or a double-precision reference.
  */
@@ -669,16 +670,18 @@ static void test_identity_of_input_output_kept(void **state)
 
 /* ---- Map ---- */
 
-/* Adds x [1, k] -> LINEAR with a zero weight [k, n] named node. */
+/* Adds x [1, k] -> LINEAR with a zero weight [k, n] named node. Value names
+ * carry the value count, so several ops may share one node name (as the
+ * per-group LINEARs of a grouped convolution do). */
 static aimcc_op *add_linear(fixture *f, const char *node, int64_t k, int64_t n)
 {
     const int64_t x_dims[2] = {1, k};
     const int64_t w_dims[2] = {k, n};
     float *zeros = calloc((size_t)(k * n), sizeof(float));
     char name[64];
-    snprintf(name, sizeof(name), "%s.x", node);
+    snprintf(name, sizeof(name), "%s.x%d", node, f->module->n_values);
     aimcc_value *inputs[2] = {add_input(f, name, 2, x_dims, true), NULL};
-    snprintf(name, sizeof(name), "%s.w", node);
+    snprintf(name, sizeof(name), "%s.w%d", node, f->module->n_values);
     inputs[1] = aimcc_ir_value_add(f->module, name, AIMCC_VALUE_CONST, AIMRT_DTYPE_FLOAT, 2,
                                    w_dims, zeros);
     free(zeros);
@@ -692,46 +695,158 @@ static int64_t ceil_div(int64_t a, int64_t b)
     return (a + b - 1) / b;
 }
 
+/* A float kind: one cell per weight. */
+static aimcc_tile_kind float_kind(const char *name, int64_t rows, int64_t cols, int64_t n_tiles)
+{
+    return (aimcc_tile_kind){.name = name, .rows = rows, .cols = cols, .n_tiles = n_tiles,
+                             .cell = "float", .encoding = "signed-float", .input_mode = "float",
+                             .adc_range = "lossless"};
+}
+
+/* An integer kind with 8-bit amplitude inputs and the given weight encoding. */
+static aimcc_tile_kind integer_kind(const char *name, int64_t rows, int64_t cols, int64_t n_tiles,
+                                    int weight_bits, int cell_bits, const char *encoding)
+{
+    aimcc_tile_kind kind = float_kind(name, rows, cols, n_tiles);
+    kind.cell = "pcm";
+    kind.weight_bits = weight_bits;
+    kind.cell_bits = cell_bits;
+    kind.encoding = encoding;
+    kind.input_mode = "amplitude";
+    kind.input_mode_code = AIMRT_INPUT_AMPLITUDE;
+    kind.input_bits = 8;
+    return kind;
+}
+
+/* Returns the tile columns of a block of n_cols weight columns, from the
+ * table of the tile-lowering contract: S * P per weight column, plus S
+ * reference columns per block for the offset encoding. */
+static int64_t block_tile_columns(const aimcc_tile_kind *kind, int64_t n_cols)
+{
+    if (kind->weight_bits == 0)
+        return n_cols;
+    const int64_t wb = kind->weight_bits;
+    const int64_t cb = kind->cell_bits;
+    if (strcmp(kind->encoding, "differential") == 0)
+        return n_cols * ceil_div(wb - 1, cb) * 2;
+    if (strcmp(kind->encoding, "offset") == 0)
+        return n_cols * ceil_div(wb, cb) + ceil_div(wb, cb);
+    if (strcmp(kind->encoding, "constant-sum") == 0)
+        return n_cols * ceil_div(wb, cb) * 2;
+    assert_string_equal(kind->encoding, "twos-complement");
+    return n_cols * wb;
+}
+
+static const aimcc_tile_kind *kind_of(const fixture *f, const aimcc_op *op)
+{
+    static aimcc_tile_kind no_target;
+    no_target = float_kind("float", 512, 512, 4096);
+    return f->module->target != NULL ? &f->module->target->kinds[op->kind] : &no_target;
+}
+
+/* A block as placed: its tile, and its rows and tile columns there. */
+typedef struct placed_block {
+    int tile;
+    int64_t row, n_rows, col, n_cols;
+} placed_block;
+
+/* Checks that op's blocks lie inside their tiles and inside W, and cover
+ * every weight exactly once per replica. Appends the blocks to placed. */
+static void check_op_blocks(const fixture *f, const aimcc_op *op, placed_block *placed,
+                            int *n_placed)
+{
+    const aimcc_tile_kind *kind = kind_of(f, op);
+    const int64_t k = op->inputs[1]->dims[0];
+    const int64_t n = op->inputs[1]->dims[1];
+    assert_true(op->n_replicas >= 1);
+    unsigned char *covered = calloc((size_t)(k * n * op->n_replicas), 1);
+    for (int i = 0; i < op->n_blocks; i++) {
+        const aimcc_tile_block *block = &op->blocks[i];
+        assert_true(block->tile >= 0 && block->tile < f->module->n_tiles);
+        const aimcc_tile *tile = &f->module->tiles[block->tile];
+        assert_int_equal(tile->kind, op->kind);
+        assert_int_equal(tile->rows, kind->rows);
+        assert_int_equal(tile->cols, kind->cols);
+        assert_true(block->replica >= 0 && block->replica < op->n_replicas);
+        const int64_t tile_cols = block_tile_columns(kind, block->n_cols);
+        assert_true(block->n_rows >= 1 && block->n_cols >= 1);
+        assert_true(block->tile_row >= 0 && block->tile_row + block->n_rows <= tile->rows);
+        assert_true(block->tile_col >= 0 && block->tile_col + tile_cols <= tile->cols);
+        assert_true(block->w_row >= 0 && block->w_row + block->n_rows <= k);
+        assert_true(block->w_col >= 0 && block->w_col + block->n_cols <= n);
+        for (int64_t r = block->w_row; r < block->w_row + block->n_rows; r++)
+            for (int64_t c = block->w_col; c < block->w_col + block->n_cols; c++)
+                covered[(block->replica * k + r) * n + c]++;
+        placed[(*n_placed)++] = (placed_block){block->tile, block->tile_row, block->n_rows,
+                                               block->tile_col, tile_cols};
+    }
+    for (int64_t i = 0; i < k * n * op->n_replicas; i++)
+        if (covered[i] != 1)
+            fail_msg("node %s: replica %lld, weight (%lld, %lld) covered %d times", op->node,
+                     (long long)(i / (k * n)), (long long)(i % (k * n) / n),
+                     (long long)(i % n), covered[i]);
+    free(covered);
+}
+
+/* Checks every linear op's blocks, that no two blocks on a tile share a row
+ * or a column, and each tile's rows_used and cells_used. */
+static void check_mapping(const fixture *f)
+{
+    int n_blocks = 0;
+    for (const aimcc_op *op = f->module->first; op != NULL; op = op->next)
+        n_blocks += op->code == AIMRT_OP_LINEAR ? op->n_blocks : 0;
+    placed_block *placed = calloc((size_t)n_blocks + 1, sizeof(*placed));
+    int n_placed = 0;
+    for (const aimcc_op *op = f->module->first; op != NULL; op = op->next)
+        if (op->code == AIMRT_OP_LINEAR)
+            check_op_blocks(f, op, placed, &n_placed);
+
+    for (int a = 0; a < n_placed; a++) {
+        for (int b = 0; b < a; b++) {
+            const placed_block *p = &placed[a], *q = &placed[b];
+            if (p->tile != q->tile)
+                continue;
+            if (p->row < q->row + q->n_rows && q->row < p->row + p->n_rows)
+                fail_msg("blocks %d and %d share rows of tile %d", b, a, p->tile);
+            if (p->col < q->col + q->n_cols && q->col < p->col + p->n_cols)
+                fail_msg("blocks %d and %d share columns of tile %d", b, a, p->tile);
+        }
+    }
+    for (int t = 0; t < f->module->n_tiles; t++) {
+        int64_t cells = 0, rows_used = 0;
+        for (int i = 0; i < n_placed; i++) {
+            if (placed[i].tile != t)
+                continue;
+            cells += placed[i].n_rows * placed[i].n_cols;
+            if (placed[i].row + placed[i].n_rows > rows_used)
+                rows_used = placed[i].row + placed[i].n_rows;
+        }
+        assert_true(cells > 0);
+        assert_int_equal(f->module->tiles[t].cells_used, cells);
+        assert_int_equal(f->module->tiles[t].rows_used, rows_used);
+    }
+    free(placed);
+}
+
+static void run_map(fixture *f)
+{
+    const aimcc_status status = aimcc_pass_map.run(f->module, f->ctx);
+    if (status != AIMCC_OK)
+        fail_msg("map failed: %s", aimcc_ctx_diag(f->ctx)->message);
+    check_mapping(f);
+}
+
 static void check_map_blocks(int64_t k, int64_t n)
 {
     fixture *f = NULL;
     assert_int_equal(setup((void **)&f), 0);
     f->module->properties |= AIMCC_PROP_CANONICAL;
     aimcc_op *op = add_linear(f, "fc", k, n);
-    const aimcc_status status = aimcc_pass_map.run(f->module, f->ctx);
-    if (status != AIMCC_OK)
-        fail_msg("map %lldx%lld failed: %s", (long long)k, (long long)n,
-                 aimcc_ctx_diag(f->ctx)->message);
-
-    /* No target: 512x512 tiles. */
+    run_map(f);
+    /* No target: 512x512 float tiles. */
     const int64_t expected_blocks = ceil_div(k, 512) * ceil_div(n, 512);
     assert_int_equal(op->n_blocks, expected_blocks);
-    assert_int_equal(f->module->n_tiles, expected_blocks);
-    unsigned char *covered = calloc((size_t)(k * n), 1);
-    int64_t cells = 0;
-    for (int i = 0; i < op->n_blocks; i++) {
-        const aimcc_tile_block *block = &op->blocks[i];
-        assert_true(block->tile >= 0 && block->tile < f->module->n_tiles);
-        const aimcc_tile *tile = &f->module->tiles[block->tile];
-        assert_int_equal(tile->rows, 512);
-        assert_int_equal(tile->cols, 512);
-        assert_true(block->n_rows >= 1 && block->n_cols >= 1);
-        assert_true(block->tile_row + block->n_rows <= tile->rows);
-        assert_true(block->tile_col + block->n_cols <= tile->cols);
-        assert_true(block->w_row + block->n_rows <= k);
-        assert_true(block->w_col + block->n_cols <= n);
-        assert_int_equal(tile->cells_used, block->n_rows * block->n_cols);
-        cells += tile->cells_used;
-        for (int64_t r = block->w_row; r < block->w_row + block->n_rows; r++)
-            for (int64_t c = block->w_col; c < block->w_col + block->n_cols; c++)
-                covered[r * n + c]++;
-    }
-    assert_int_equal(cells, k * n);
-    for (int64_t i = 0; i < k * n; i++)
-        if (covered[i] != 1)
-            fail_msg("%lldx%lld: element (%lld, %lld) covered %d times", (long long)k,
-                     (long long)n, (long long)(i / n), (long long)(i % n), covered[i]);
-    free(covered);
+    assert_true(f->module->n_tiles >= 1 && f->module->n_tiles <= expected_blocks);
     teardown((void **)&f);
 }
 
@@ -745,42 +860,270 @@ static void test_map_blocks_cover_once(void **state)
     check_map_blocks(513, 1100);
 }
 
+/* Map log lines with a total of one kind. */
+typedef struct map_log {
+    char total[512];
+} map_log;
+
+static void capture_map_log(aimcc_log_level level, const char *pass, const char *node,
+                            const char *message, void *user)
+{
+    (void)node;
+    map_log *log = user;
+    if (level == AIMCC_LOG_INFO && pass != NULL && strcmp(pass, "map") == 0 &&
+        strstr(message, "packing saves") != NULL)
+        snprintf(log->total, sizeof(log->total), "%s", message);
+}
+
+/* Maps n_groups depthwise 3x3 groups (one 9x1 LINEAR each) and stores the map log total in log. */
+static void map_depthwise(fixture *f, int n_groups, map_log *log)
+{
+    f->module->properties |= AIMCC_PROP_CANONICAL;
+    for (int g = 0; g < n_groups; g++)
+        add_linear(f, "dw", 9, 1);
+    const aimcc_log_level saved_level = aimcc_log_threshold;
+    aimcc_log_set_level(AIMCC_LOG_INFO);
+    aimcc_log_set_callback(capture_map_log, log);
+    run_map(f);
+    aimcc_log_set_callback(NULL, NULL);
+    aimcc_log_set_level(saved_level);
+}
+
+static void test_map_packs_depthwise_groups(void **state)
+{
+    fixture *f = *state;
+    map_log log = {{0}};
+    /* 56 blocks of 9 rows fill 504 of the 512 rows of one tile. */
+    map_depthwise(f, 56, &log);
+    assert_int_equal(f->module->n_tiles, 1);
+    assert_int_equal(f->module->tiles[0].rows_used, 504);
+    assert_int_equal(f->module->tiles[0].cells_used, 56 * 9);
+    if (strstr(log.total, "packing saves 55 tiles (56 without packing)") == NULL)
+        fail_msg("map log \"%s\" lacks the packing gain", log.total);
+}
+
+static void test_map_packs_64_depthwise_groups(void **state)
+{
+    fixture *f = *state;
+    map_log log = {{0}};
+    /* 64 x 9 = 576 rows: diagonal placement fits 56 blocks on the first
+     * tile and the other 8 on a second. */
+    map_depthwise(f, 64, &log);
+    assert_int_equal(f->module->n_tiles, 2);
+    assert_int_equal(f->module->tiles[0].rows_used, 504);
+    assert_int_equal(f->module->tiles[1].rows_used, 72);
+    if (strstr(log.total, "packing saves 62 tiles (64 without packing)") == NULL)
+        fail_msg("map log \"%s\" lacks the packing gain", log.total);
+}
+
+/* Blocks of layers of several sizes share tiles but no row or column. */
+static void test_map_packed_blocks_disjoint(void **state)
+{
+    fixture *f = *state;
+    aimcc_tile_kind kind = integer_kind("pcm", 256, 256, 1000, 8, 2, "differential");
+    aimcc_target target = {.name = "t", .n_kinds = 1, .kinds = &kind};
+    f->module->target = &target;
+    f->module->properties |= AIMCC_PROP_CANONICAL | AIMCC_PROP_QUANTIZED;
+    static const int64_t shapes[][2] = {{300, 40}, {27, 16}, {144, 32}, {9, 1},   {9, 1},
+                                        {257, 33}, {64, 10}, {1, 1},    {100, 3}, {256, 32}};
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        char node[16];
+        snprintf(node, sizeof(node), "layer%zu", i);
+        add_linear(f, node, shapes[i][0], shapes[i][1]);
+    }
+    run_map(f);
+    int n_blocks = 0;
+    for (const aimcc_op *op = f->module->first; op != NULL; op = op->next)
+        n_blocks += op->n_blocks;
+    assert_true(f->module->n_tiles < n_blocks);
+}
+
+/* Maps a k x n layer on 512x512 tiles of an 8-bit encoding (4-bit cells for
+ * offset, 1-bit for twos-complement, else 2-bit) and checks that blocks hold at most width weight
+ * columns. Differential: S = ceil(7/2) = 4 digits of P = 2 cells, so 8 tile
+ * columns per weight and 64 weights per block. */
+static void check_sliced_blocks(int64_t k, int64_t n, const char *encoding, int64_t width)
+{
+    fixture *f = NULL;
+    assert_int_equal(setup((void **)&f), 0);
+    const int cell_bits = strcmp(encoding, "offset") == 0           ? 4
+                          : strcmp(encoding, "twos-complement") == 0 ? 1
+                                                                     : 2;
+    aimcc_tile_kind kind = integer_kind("pcm", 512, 512, 4096, 8, cell_bits, encoding);
+    aimcc_target target = {.name = "t", .n_kinds = 1, .kinds = &kind};
+    f->module->target = &target;
+    f->module->properties |= AIMCC_PROP_CANONICAL | AIMCC_PROP_QUANTIZED;
+    aimcc_op *op = add_linear(f, "fc", k, n);
+    run_map(f);
+    assert_int_equal(op->n_blocks, ceil_div(k, 512) * ceil_div(n, width));
+    for (int i = 0; i < op->n_blocks; i++)
+        assert_true(op->blocks[i].n_cols <= width);
+    assert_int_equal(op->blocks[0].n_cols, n < width ? n : width);
+    teardown((void **)&f);
+}
+
+static void test_map_tile_edges_sliced_columns(void **state)
+{
+    (void)state;
+    static const int64_t rows[] = {511, 512, 513};
+    static const int64_t cols[] = {1, 63, 64, 65, 128, 129};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        for (size_t j = 0; j < sizeof(cols) / sizeof(cols[0]); j++)
+            check_sliced_blocks(rows[i], cols[j], "differential", 64);
+    /* Offset, 8-bit weights on 4-bit cells: S = 2, P = 1, and 2 reference
+     * columns per block leave (512 - 2) / 2 = 255 weights per block. */
+    static const int64_t offset_cols[] = {254, 255, 256, 511};
+    for (size_t j = 0; j < sizeof(offset_cols) / sizeof(offset_cols[0]); j++)
+        check_sliced_blocks(513, offset_cols[j], "offset", 255);
+    /* Constant-sum, 8-bit weights on 2-bit cells: S = 4, P = 2, 64 weights. */
+    check_sliced_blocks(100, 65, "constant-sum", 64);
+    /* Two's complement, 8 bits on binary cells: S = 8, P = 1, 64 weights. */
+    check_sliced_blocks(512, 64, "twos-complement", 64);
+    check_sliced_blocks(1, 65, "twos-complement", 64);
+}
+
+/* Checks that the capacity error of the model in f names node and contains
+ * every string of needed. */
+static void check_capacity_error(fixture *f, const char *node, const char *const *needed,
+                                 size_t n_needed)
+{
+    assert_int_equal(aimcc_pass_map.run(f->module, f->ctx), AIMCC_ERR_CAPACITY);
+    const aimcc_diag *diag = aimcc_ctx_diag(f->ctx);
+    assert_int_equal(diag->status, AIMCC_ERR_CAPACITY);
+    assert_string_equal(diag->node, node);
+    for (size_t i = 0; i < n_needed; i++)
+        if (strstr(diag->message, needed[i]) == NULL)
+            fail_msg("message \"%s\" lacks \"%s\"", diag->message, needed[i]);
+    for (const aimcc_op *op = f->module->first; op != NULL; op = op->next)
+        assert_int_equal(op->n_blocks, 0);
+}
+
 static void test_map_capacity_names_layer(void **state)
 {
     fixture *f = *state;
-    aimcc_tile_kind kind = {.name = "pcm", .rows = 512, .cols = 512, .n_tiles = 3};
+    aimcc_tile_kind kind = float_kind("pcm", 512, 512, 3);
     aimcc_target target = {.name = "small", .n_kinds = 1, .kinds = &kind};
     f->module->target = &target;
     f->module->properties |= AIMCC_PROP_CANONICAL;
     add_linear(f, "/fc1/Gemm", 1024, 512);
     add_linear(f, "/fc2/Gemm", 600, 600);
-    assert_int_equal(aimcc_pass_map.run(f->module, f->ctx), AIMCC_ERR_CAPACITY);
-    const aimcc_diag *diag = aimcc_ctx_diag(f->ctx);
-    assert_int_equal(diag->status, AIMCC_ERR_CAPACITY);
-    assert_string_equal(diag->node, "/fc2/Gemm");
-    const char *needed[] = {"600x600", "needs 4 tiles of 512x512", "on top of the 2",
+    /* fc1: two full tiles. fc2: 512x512, 512x88, 88x512 and 88x88 blocks,
+     * each on its own tile since every pair shares rows or columns. */
+    const char *needed[] = {"600x600 weight matrix", "needs 4 tiles of 512x512 on its own",
+                            "6 together with the earlier layers (which use 2)",
                             "has 3 tiles of kind \"pcm\"", "whole model needs 6",
-                            "chip.tiles.pcm=6"};
-    for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
-        if (strstr(diag->message, needed[i]) == NULL)
-            fail_msg("message \"%s\" lacks \"%s\"", diag->message, needed[i]);
+                            "--set chip.tiles.pcm=6"};
+    check_capacity_error(f, "/fc2/Gemm", needed, sizeof(needed) / sizeof(needed[0]));
+}
+
+static void test_map_capacity_counts_packing(void **state)
+{
+    fixture *f = *state;
+    aimcc_tile_kind kind = float_kind("float", 512, 512, 1);
+    aimcc_target target = {.name = "one", .n_kinds = 1, .kinds = &kind};
+    f->module->target = &target;
+    f->module->properties |= AIMCC_PROP_CANONICAL;
+    /* Two 200-row blocks fit one tile diagonally; a third needs 600 rows. */
+    add_linear(f, "a", 200, 100);
+    add_linear(f, "b", 200, 100);
+    add_linear(f, "c", 200, 100);
+    const char *needed[] = {"200x100 weight matrix", "needs 1 tile of 512x512 on its own",
+                            "2 together with the earlier layers (which use 1)",
+                            "has 1 tile of kind \"float\"", "--set chip.tiles.float=2"};
+    check_capacity_error(f, "c", needed, sizeof(needed) / sizeof(needed[0]));
+}
+
+static void test_map_capacity_names_slices(void **state)
+{
+    fixture *f = *state;
+    aimcc_tile_kind kind = integer_kind("pcm", 512, 512, 1, 8, 2, "differential");
+    aimcc_target target = {.name = "one", .n_kinds = 1, .kinds = &kind};
+    f->module->target = &target;
+    f->module->properties |= AIMCC_PROP_CANONICAL | AIMCC_PROP_QUANTIZED;
+    add_linear(f, "fc", 512, 128);
+    const char *needed[] = {"512x128 weight matrix", "needs 2 tiles of 512x512 at 8 tile columns "
+                                                     "per weight column",
+                            "--set chip.tiles.pcm=2"};
+    check_capacity_error(f, "fc", needed, sizeof(needed) / sizeof(needed[0]));
+}
+
+static void test_map_replicates_layer(void **state)
+{
+    fixture *f = *state;
+    aimcc_tile_kind kind = float_kind("float", 512, 512, 16);
+    aimcc_target_option option = {.key = "map.replicate", .node = "fc", .value = 3};
+    aimcc_target target = {
+        .name = "t", .n_kinds = 1, .kinds = &kind, .n_options = 1, .options = &option};
+    f->module->target = &target;
+    f->module->properties |= AIMCC_PROP_CANONICAL;
+    aimcc_op *op = add_linear(f, "fc", 100, 700);
+    aimcc_op *other = add_linear(f, "other", 10, 10);
+    run_map(f);
+    assert_int_equal(op->n_replicas, 3);
+    assert_int_equal(other->n_replicas, 1);
+    /* Each replica: a 100x512 and a 100x188 block. */
+    assert_int_equal(op->n_blocks, 6);
+    for (int r = 0; r < 3; r++) {
+        int n = 0;
+        for (int i = 0; i < op->n_blocks; i++)
+            n += op->blocks[i].replica == r;
+        assert_int_equal(n, 2);
+    }
+    assert_int_equal(other->n_blocks, 1);
+}
+
+static void test_map_replicate_unknown_node(void **state)
+{
+    fixture *f = *state;
+    aimcc_tile_kind kind = float_kind("float", 512, 512, 16);
+    aimcc_target_option option = {.key = "map.replicate", .node = "fc9", .value = 2};
+    aimcc_target target = {
+        .name = "t", .n_kinds = 1, .kinds = &kind, .n_options = 1, .options = &option};
+    f->module->target = &target;
+    f->module->properties |= AIMCC_PROP_CANONICAL;
+    add_linear(f, "fc", 10, 10);
+    assert_int_equal(aimcc_pass_map.run(f->module, f->ctx), AIMCC_ERR_INVALID_ARG);
+    const aimcc_diag *diag = aimcc_ctx_diag(f->ctx);
+    assert_string_equal(diag->node, "fc9");
+    assert_non_null(strstr(diag->message, "map.replicate[fc9]"));
+    assert_non_null(strstr(diag->message, "\"fc\""));
+}
+
+static void test_map_integer_needs_quantize(void **state)
+{
+    fixture *f = *state;
+    aimcc_tile_kind kind = integer_kind("pcm", 512, 512, 16, 8, 2, "differential");
+    aimcc_target target = {.name = "t", .n_kinds = 1, .kinds = &kind};
+    f->module->target = &target;
+    f->module->properties |= AIMCC_PROP_CANONICAL;
+    add_linear(f, "fc", 10, 10);
+    assert_int_equal(aimcc_pass_map.run(f->module, f->ctx), AIMCC_ERR_INTERNAL);
+    const aimcc_diag *diag = aimcc_ctx_diag(f->ctx);
+    assert_string_equal(diag->node, "fc");
+    assert_non_null(strstr(diag->message, "quantize"));
 }
 
 static void test_map_uses_target_kind(void **state)
 {
     fixture *f = *state;
-    aimcc_tile_kind kind = {.name = "small", .rows = 256, .cols = 128, .n_tiles = 16};
-    aimcc_target target = {.name = "t", .n_kinds = 1, .kinds = &kind};
+    aimcc_tile_kind kinds[2] = {float_kind("big", 512, 512, 16),
+                                float_kind("small", 256, 128, 16)};
+    aimcc_target target = {.name = "t", .n_kinds = 2, .kinds = kinds};
     f->module->target = &target;
     f->module->properties |= AIMCC_PROP_CANONICAL;
+    aimcc_op *big = add_linear(f, "big", 10, 10);
     aimcc_op *op = add_linear(f, "fc", 300, 200);
-    assert_int_equal(aimcc_pass_map.run(f->module, f->ctx), AIMCC_OK);
+    op->kind = 1;
+    run_map(f);
     assert_int_equal(op->n_blocks, 4);
     assert_int_equal(op->blocks[3].w_row, 256);
     assert_int_equal(op->blocks[3].w_col, 128);
     assert_int_equal(op->blocks[3].n_rows, 44);
     assert_int_equal(op->blocks[3].n_cols, 72);
     assert_int_equal(f->module->tiles[op->blocks[3].tile].rows, 256);
+    assert_int_equal(f->module->tiles[op->blocks[3].tile].kind, 1);
+    assert_int_equal(f->module->tiles[big->blocks[0].tile].kind, 0);
+    assert_int_equal(f->module->tiles[big->blocks[0].tile].cols, 512);
 }
 
 /* ---- Pipeline ---- */
@@ -834,15 +1177,18 @@ static void test_pipeline_dumps_every_pass(void **state)
     if (status != AIMCC_OK)
         fail_msg("pipeline failed: %s", aimcc_ctx_diag(f->ctx)->message);
     assert_true((f->module->properties & AIMCC_PROP_MAPPED) != 0);
-    static const char *const files[] = {"00-import.ir", "01-canonicalize.ir", "02-map.ir"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const files[] = {
+        "00-import.ir", "01-canonicalize.ir", "02-select-domain.ir", "03-quantize.ir",
+        "04-map.ir",    "05-bit-slice.ir",    "06-encode.ir",        "07-schedule.ir"};
+    const size_t n_files = sizeof files / sizeof files[0];
+    for (size_t i = 0; i < n_files; i++) {
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         if (!test_path_exists(path))
             fail_msg("dump %s is missing", path);
     }
     /* No temporary file is left behind. */
-    assert_int_equal(count_files(dir), 3);
+    assert_int_equal(count_files(dir), (int)n_files);
     remove_dir(dir);
 }
 
@@ -865,7 +1211,8 @@ static void test_pipeline_rejects_unknown_pass(void **state)
     assert_int_equal(aimcc_pipeline_run(f->ctx, f->module, &options), AIMCC_ERR_INVALID_ARG);
     const char *message = aimcc_ctx_diag(f->ctx)->message;
     assert_non_null(strstr(message, "\"canonicalise\""));
-    assert_non_null(strstr(message, "canonicalize, map"));
+    assert_non_null(
+        strstr(message, "canonicalize, select-domain, quantize, map, bit-slice, encode, schedule"));
 }
 
 static void test_pipeline_checks_requirements(void **state)
@@ -903,7 +1250,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identity_and_dead_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_of_input_output_kept, setup, teardown),
         cmocka_unit_test(test_map_blocks_cover_once),
+        cmocka_unit_test_setup_teardown(test_map_packs_depthwise_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_packs_64_depthwise_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_packed_blocks_disjoint, setup, teardown),
+        cmocka_unit_test(test_map_tile_edges_sliced_columns),
         cmocka_unit_test_setup_teardown(test_map_capacity_names_layer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_capacity_counts_packing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_capacity_names_slices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_replicates_layer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_replicate_unknown_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_integer_needs_quantize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_uses_target_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipeline_dumps_every_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipeline_stops_after_pass, setup, teardown),

@@ -407,14 +407,14 @@ static void test_program_random_flips_rejected(void **state)
     free(copy);
 }
 
-/* Patches the first op's opcode (code section offset 16 + ids) and expects a reason. */
+/* Patches the first op's opcode (code section offset 32 + ids) and expects a reason. */
 static void test_program_semantic_errors_named(void **state)
 {
     fixture *f = *state;
     uint8_t *copy = malloc(f->size);
     const uint64_t code = section_offset(f->bytes, 6);
-    /* Code header 16 bytes, 1 input id, 1 output (id, name), padded: 16 bytes. */
-    const uint64_t op0 = code + 16 + 16;
+    /* Code header 32 bytes, 1 input id, 1 output (id, name), padded: 16 bytes. */
+    const uint64_t op0 = code + 32 + 16;
     const uint64_t tensors = section_offset(f->bytes, 2);
 
     memcpy(copy, f->bytes, f->size);
@@ -446,7 +446,7 @@ static void test_program_semantic_errors_named(void **state)
     memcpy(copy, f->bytes, f->size);
     put_u64(copy + block1 + 24, 0);
     fix_crc(copy, f->size);
-    expect_rejected(copy, f->size, "op 0 \"fc\": blocks 0 and 1 cover the same weights");
+    expect_rejected(copy, f->size, "op 0 \"fc\": blocks 0 and 1 of replica 0 cover the same");
 
     /* The relu reads tensor 3; point its input at the output tensor it writes. */
     const uint64_t op1 = block1 + 56;
@@ -552,6 +552,101 @@ static void test_program_load_bad_arguments(void **state)
     assert_non_null(strstr(error.message, "/nonexistent/x.aimc"));
 }
 
+/* Runs bytes at batch on the exact device with x [batch, k] and returns y [batch, n]. */
+static float *run_bytes(const void *bytes, size_t size, int64_t batch, const float *x,
+                        int64_t count)
+{
+    aimrt_program *program = NULL;
+    aimrt_error error = {0};
+    assert_int_equal(aimrt_program_load(bytes, size, &program, &error), AIMRT_OK);
+    const int32_t n_tiles = aimrt_program_n_tiles(program);
+    aimrt_tile_desc *tiles = calloc((size_t)n_tiles + 1, sizeof *tiles);
+    aimrt_program_tiles(program, tiles);
+    aimrt_device *device = NULL;
+    assert_int_equal(aimrt_device_exact_create(n_tiles, tiles, &device), AIMRT_OK);
+    free(tiles);
+    aimrt_session *session = NULL;
+    assert_int_equal(aimrt_session_create(program, device, batch, &session, &error), AIMRT_OK);
+    float *y = calloc((size_t)count, sizeof *y);
+    const void *inputs[] = {x};
+    void *outputs[] = {y};
+    if (aimrt_session_run(session, batch, 0, inputs, outputs, &error) != AIMRT_OK)
+        fail_msg("run failed: %s", error.message);
+    aimrt_session_free(session);
+    device->destroy(device->state);
+    aimrt_device_free(device);
+    aimrt_program_free(program);
+    return y;
+}
+
+/* Places fc_out at per-sample offset 0 and y after it, as the schedule pass
+ * would, and emits the program into *bytes. */
+static void emit_with_arena(fixture *f, int64_t y_offset, void **bytes, size_t *size)
+{
+    aimcc_module *module = f->module;
+    aimcc_value *fc_out = f->linear->outputs[0];
+    aimcc_value *y = module->outputs[0];
+    module->arena_bytes_per_sample = 8 * f->n;
+    module->arena_bytes_fixed = 0;
+    fc_out->buffer_offset = 0;
+    y->buffer_offset = y_offset;
+    assert_int_equal(aimcc_emit_program_bytes(f->ctx, module, bytes, size), AIMCC_OK);
+    module->arena_bytes_per_sample = module->arena_bytes_fixed = 0;
+    fc_out->buffer_offset = y->buffer_offset = -1;
+}
+
+static void test_program_arena_matches_buffers(void **state)
+{
+    fixture *f = *state;
+    void *bytes = NULL;
+    size_t size = 0;
+    emit_with_arena(f, 4 * f->n, &bytes, &size);
+
+    /* Both tensors are placed: flag bit 1, offsets 0 and 4n, one sample's bytes each. */
+    char *text = describe(bytes, size, 0);
+    assert_non_null(strstr(text, "activation arena: 80 bytes per sample, 0 fixed"));
+    assert_non_null(strstr(text, "[batch, 10] arena+0 per sample"));
+    assert_non_null(strstr(text, "[batch, 10] arena+40 per sample"));
+    free(text);
+
+    const int64_t batch = 3;
+    float x[3 * 20];
+    uint32_t seed = 99;
+    for (int i = 0; i < 3 * 20; i++)
+        x[i] = next_value(&seed, 1.0f);
+    float *with_arena = run_bytes(bytes, size, batch, x, batch * f->n);
+    float *without = run_bytes(f->bytes, f->size, batch, x, batch * f->n);
+    assert_memory_equal(with_arena, without, (size_t)(batch * f->n) * sizeof(float));
+    int positive = 0;
+    for (int64_t i = 0; i < batch * f->n; i++)
+        positive += without[i] > 0;
+    assert_true(positive > 0);
+    free(with_arena);
+    free(without);
+    free(bytes);
+}
+
+static void test_program_arena_errors_named(void **state)
+{
+    fixture *f = *state;
+    void *bytes = NULL;
+    size_t size = 0;
+    /* y [1, 10] at offset 44 ends 4 bytes past the 80-byte arena. */
+    emit_with_arena(f, 4 * f->n + 4, &bytes, &size);
+    expect_rejected(bytes, size, "tensor 1 \"y\": arena buffer [44, +40)");
+    free(bytes);
+
+    /* y on top of fc_out, which the relu reads while it writes y. */
+    emit_with_arena(f, 0, &bytes, &size);
+    expect_rejected(bytes, size, "op 1 \"relu\": output \"y\" shares arena bytes with \"fc_out\"");
+    free(bytes);
+
+    /* An offset that is not a multiple of the 4-byte element. */
+    emit_with_arena(f, 42, &bytes, &size);
+    expect_rejected(bytes, size, "not aligned to its 4-byte elements");
+    free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,6 +665,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_emit_block_outside_tile, setup_small, teardown_mlp),
         cmocka_unit_test_setup_teardown(test_emit_file_atomic, setup_small, teardown_mlp),
         cmocka_unit_test(test_program_load_bad_arguments),
+        cmocka_unit_test_setup_teardown(test_program_arena_matches_buffers, setup_small,
+                                        teardown_mlp),
+        cmocka_unit_test_setup_teardown(test_program_arena_errors_named, setup_small,
+                                        teardown_mlp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -258,7 +258,7 @@ static aimrt_status record_write(void *state, const aimrt_tile_desc *tile, const
 
 static aimrt_status record_mvm(void *state, int32_t tile, int64_t row0, int64_t n_rows,
                                int64_t col0, int64_t n_cols, int64_t n_vectors, const float *x,
-                               float *y, const int64_t *sample_index, const int64_t *mvm_index)
+                               double *y, const int64_t *sample_index, const int64_t *mvm_index)
 {
     recorder *r = state;
     if (r->fail)
@@ -403,7 +403,8 @@ static void test_exact_device_rejects_bad_region(void **state)
     aimrt_device *device = NULL;
     assert_int_equal(aimrt_device_exact_create(1, tiles, &device), AIMRT_OK);
     const float levels[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-    float x[2] = {1, 2}, y[2];
+    float x[2] = {1, 2};
+    double y[2];
     const int64_t index[1] = {0};
 
     /* A tile must be written before it is read. */
@@ -413,8 +414,8 @@ static void test_exact_device_rejects_bad_region(void **state)
 
     /* Rows [1, 3), columns [1, 3): y = 1 * [5, 6] + 2 * [8, 9]. */
     assert_int_equal(device->mvm(device->state, 0, 1, 2, 1, 2, 1, x, y, index, index), AIMRT_OK);
-    assert_true(y[0] == 21.0f);
-    assert_true(y[1] == 24.0f);
+    assert_true(y[0] == 21.0);
+    assert_true(y[1] == 24.0);
 
     assert_int_equal(device->mvm(device->state, 0, 3, 2, 0, 1, 1, x, y, index, index),
                      AIMRT_ERR_INVALID_ARG);

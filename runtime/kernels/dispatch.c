@@ -79,6 +79,8 @@ size_t aimrt_op_scratch_size(const aimrt_op_call *call)
 {
     if (call->op == AIMRT_OP_CONV)
         return aimrt_kernel_conv_scratch_size(call);
+    if (call->op == AIMRT_OP_LINEAR)
+        return aimrt_kernel_linear_scratch_size(call);
     return 0;
 }
 
@@ -129,7 +131,7 @@ static aimrt_status run_checked(aimrt_op_call *call, void *scratch)
     case AIMRT_OP_BATCH_NORM:
         return aimrt_kernel_batch_norm_run(call);
     case AIMRT_OP_LINEAR:
-        return aimrt_kernel_linear_run(call);
+        return aimrt_kernel_linear_run(call, scratch);
     case AIMRT_OP_IM2COL:
         return aimrt_kernel_im2col_run(call);
     default:

@@ -3,11 +3,13 @@
  * Matrix products run digitally with OpenBLAS: MatMul (numpy matmul
  * semantics: 1-D operands and broadcast batch dims), Gemm (ONNX attributes,
  * c broadcast to [M, N]) and Linear (x [..., K] times w [K, N] plus bias, the
- * float meaning of the analog product).
+ * float meaning of the analog product). A quantized Linear (integer w and
+ * per-column scales) computes the integer reference of docs/tile-lowering.md.
  */
 #include "kernels/kernels.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <string.h>
 
 /* Scales y[m x n] (row stride ldy) by beta, writing zeros when beta is 0. */
@@ -326,8 +328,16 @@ static aimrt_status plan_linear(aimrt_op_call *call, int64_t *rows, int64_t *k, 
     return check_blas_dims(call, *rows, *n, *k);
 }
 
+/* Returns true when the call is the quantized form: an integer w. */
+static bool is_quantized_linear(const aimrt_op_call *call)
+{
+    return call->n_inputs >= 2 && call->inputs[1].dtype == AIMRT_DTYPE_INT32;
+}
+
 aimrt_status aimrt_kernel_linear_infer(aimrt_op_call *call)
 {
+    if (is_quantized_linear(call))
+        return aimrt_kernel_quantized_linear_infer(call);
     aimrt_status status = aimrt_kernel_check_arity(call, 2, 3);
     if (status != AIMRT_OK)
         return status;
@@ -342,8 +352,10 @@ aimrt_status aimrt_kernel_linear_infer(aimrt_op_call *call)
     return aimrt_kernel_set_output(call, x->dtype, x->rank, dims);
 }
 
-aimrt_status aimrt_kernel_linear_run(aimrt_op_call *call)
+aimrt_status aimrt_kernel_linear_run(aimrt_op_call *call, void *scratch)
 {
+    if (is_quantized_linear(call))
+        return aimrt_kernel_quantized_linear_run(call, scratch);
     const aimrt_tensor *x = &call->inputs[0], *w = &call->inputs[1];
     const aimrt_tensor *bias = aimrt_kernel_input(call, 2);
     aimrt_tensor *y = &call->outputs[0];
@@ -356,5 +368,172 @@ aimrt_status aimrt_kernel_linear_run(aimrt_op_call *call)
         fill_broadcast(bias, rows, n, y->data);
     gemm(y->dtype, false, false, rows, n, k, 1.0, x->data, k, w->data, n, bias ? 1.0 : 0.0, y->data,
          n);
+    return AIMRT_OK;
+}
+
+size_t aimrt_kernel_linear_scratch_size(const aimrt_op_call *call)
+{
+    return is_quantized_linear(call) ? aimrt_kernel_quantized_linear_scratch_size(call) : 0;
+}
+
+/* ---- Quantized linear ---- */
+
+/* Shapes and input quantization of a quantized Linear call. */
+typedef struct quantized_plan {
+    int64_t rows, k, n;
+    int32_t top;        /* Qx: 2^(b-1) - 1 signed, 2^b - 1 unsigned */
+    bool is_signed;
+    bool is_static;
+    float input_scale;  /* the static LSB */
+} quantized_plan;
+
+/* Reads input_bits, input_signed and input_scale into p. */
+static aimrt_status plan_input_quantization(aimrt_op_call *call, quantized_plan *p)
+{
+    if (!aimrt_attr_find(call->attrs, call->n_attrs, AIMRT_ATTR_INPUT_BITS))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "a quantized linear needs the input_bits attribute (1..16)");
+    int64_t bits, is_signed;
+    aimrt_status status = aimrt_kernel_int(call, AIMRT_ATTR_INPUT_BITS, 8, 1, 16, &bits);
+    if (status == AIMRT_OK)
+        status = aimrt_kernel_int(call, AIMRT_ATTR_INPUT_SIGNED, 1, 0, 1, &is_signed);
+    if (status != AIMRT_OK)
+        return status;
+    if (is_signed && bits < 2)
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "input_bits 1 leaves no nonzero signed input; use 2..16 or "
+                                 "input_signed=0");
+    p->is_signed = is_signed != 0;
+    p->top = p->is_signed ? (INT32_C(1) << (bits - 1)) - 1 : (INT32_C(1) << bits) - 1;
+
+    const aimrt_attr *scale = aimrt_attr_find(call->attrs, call->n_attrs, AIMRT_ATTR_INPUT_SCALE);
+    p->is_static = scale != NULL;
+    if (scale == NULL)
+        return AIMRT_OK;
+    if (scale->kind != AIMRT_ATTR_FLOATS || scale->n != 1 || !(scale->floats[0] > 0.0f) ||
+        !isfinite(scale->floats[0]))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "input_scale must be one finite float > 0");
+    p->input_scale = scale->floats[0];
+    return AIMRT_OK;
+}
+
+/* Checks x (f32 [..., K]), w (i32 [K, N]), bias (f32 [N], opt) and w_scale (f32 [N]). */
+static aimrt_status plan_quantized_linear(aimrt_op_call *call, quantized_plan *p)
+{
+    /* The bias (input 2) may be absent, so only two inputs are checked as present. */
+    aimrt_status status = aimrt_kernel_check_arity(call, 2, 4);
+    if (status != AIMRT_OK)
+        return status;
+    if (call->n_inputs != 4 || !aimrt_kernel_input(call, 3))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "a quantized linear takes x, w, bias (or absent) and w_scale");
+    const aimrt_tensor *x = &call->inputs[0], *w = &call->inputs[1];
+    const aimrt_tensor *bias = aimrt_kernel_input(call, 2), *w_scale = &call->inputs[3];
+    if (x->dtype != AIMRT_DTYPE_FLOAT || w_scale->dtype != AIMRT_DTYPE_FLOAT ||
+        (bias && bias->dtype != AIMRT_DTYPE_FLOAT))
+        return aimrt_kernel_fail(call, AIMRT_ERR_UNSUPPORTED,
+                                 "a quantized linear takes f32 x, bias and w_scale with i32 w");
+    if (x->rank < 1 || w->rank != 2 || x->dims[x->rank - 1] != w->dims[0])
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "x [..., K] and w [K, N] do not match: x rank %d, w rank %d",
+                                 x->rank, w->rank);
+    p->k = w->dims[0];
+    p->n = w->dims[1];
+    if (bias && (bias->rank != 1 || bias->dims[0] != p->n))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG, "bias must have shape [%lld]",
+                                 (long long)p->n);
+    if (w_scale->rank != 1 || w_scale->dims[0] != p->n)
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG, "w_scale must have shape [%lld]",
+                                 (long long)p->n);
+    p->rows = 1;
+    for (int i = 0; i < x->rank - 1; i++)
+        p->rows *= x->dims[i];
+    status = check_blas_dims(call, p->rows, p->n, p->k);
+    return status == AIMRT_OK ? plan_input_quantization(call, p) : status;
+}
+
+aimrt_status aimrt_kernel_quantized_linear_infer(aimrt_op_call *call)
+{
+    quantized_plan p;
+    const aimrt_status status = plan_quantized_linear(call, &p);
+    if (status != AIMRT_OK)
+        return status;
+    const aimrt_tensor *x = &call->inputs[0];
+    int64_t dims[AIMRT_MAX_RANK];
+    memcpy(dims, x->dims, sizeof dims);
+    dims[x->rank - 1] = p.n;
+    return aimrt_kernel_set_output(call, AIMRT_DTYPE_FLOAT, x->rank, dims);
+}
+
+size_t aimrt_kernel_quantized_linear_scratch_size(const aimrt_op_call *call)
+{
+    const aimrt_tensor *w = &call->inputs[1];
+    if (call->n_inputs < 2 || w->rank != 2 || w->dims[0] < 0 || w->dims[1] < 0)
+        return 0;
+    /* acc (int64 per output column), then xq (int32 per input row). */
+    return (size_t)w->dims[1] * sizeof(int64_t) + (size_t)w->dims[0] * sizeof(int32_t);
+}
+
+/*
+ * Returns s_v and writes xq of one input vector: s_v = max_k |x| / Qx in f32
+ * (1 for a zero vector) or the static LSB, then xq = clamp(round_half_even(x / s_v)).
+ * The arithmetic is f32, as the runtime's exact device computes it.
+ */
+static float quantize_row(const quantized_plan *p, const float *row, int32_t *xq)
+{
+    float scale = p->input_scale;
+    if (!p->is_static) {
+        float range = 0.0f;
+        for (int64_t i = 0; i < p->k; i++)
+            range = fmaxf(range, fabsf(row[i]));
+        scale = range > 0.0f ? range / (float)p->top : 1.0f;
+    }
+    const float low = p->is_signed ? (float)-p->top : 0.0f;
+    for (int64_t i = 0; i < p->k; i++) {
+        /* rintf rounds half to even in the default rounding mode; NaN goes to the low end. */
+        float value = rintf(row[i] / scale);
+        if (value > (float)p->top)
+            value = (float)p->top;
+        else if (!(value >= low))
+            value = low;
+        xq[i] = (int32_t)value;
+    }
+    return scale;
+}
+
+aimrt_status aimrt_kernel_quantized_linear_run(aimrt_op_call *call, void *scratch)
+{
+    quantized_plan p;
+    const aimrt_status status = plan_quantized_linear(call, &p);
+    if (status != AIMRT_OK)
+        return status;
+    if (!scratch && p.k + p.n > 0)
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG, "needs scratch for the integers");
+    const float *x = call->inputs[0].data, *w_scale = call->inputs[3].data;
+    const int32_t *w = call->inputs[1].data;
+    const aimrt_tensor *bias_tensor = aimrt_kernel_input(call, 2);
+    const float *bias = bias_tensor ? bias_tensor->data : NULL;
+    float *y = call->outputs[0].data;
+    /* Unsigned sums wrap instead of overflowing on hostile weights; a real
+     * product (|xq| < 2^16, |w| < 2^15) stays far inside int64. */
+    uint64_t *acc = scratch;
+    int32_t *xq = (int32_t *)(acc + p.n);
+
+    for (int64_t v = 0; v < p.rows; v++) {
+        const double scale = quantize_row(&p, x + v * p.k, xq);
+        memset(acc, 0, (size_t)p.n * sizeof *acc);
+        for (int64_t i = 0; i < p.k; i++) {
+            if (xq[i] == 0)
+                continue;
+            const int32_t *w_row = w + i * p.n;
+            for (int64_t c = 0; c < p.n; c++)
+                acc[c] += (uint64_t)((int64_t)xq[i] * w_row[c]);
+        }
+        for (int64_t c = 0; c < p.n; c++) {
+            const float value = (float)((double)(int64_t)acc[c] * scale * w_scale[c]);
+            y[v * p.n + c] = bias ? value + bias[c] : value;
+        }
+    }
     return AIMRT_OK;
 }

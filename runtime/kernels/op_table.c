@@ -87,6 +87,9 @@ static const char *const attr_names[] = {
     [AIMRT_ATTR_VALUE] = "value",
     [AIMRT_ATTR_TRANS_A] = "trans_a",
     [AIMRT_ATTR_TRANS_B] = "trans_b",
+    [AIMRT_ATTR_INPUT_BITS] = "input_bits",
+    [AIMRT_ATTR_INPUT_SIGNED] = "input_signed",
+    [AIMRT_ATTR_INPUT_SCALE] = "input_scale",
 };
 static_assert(sizeof attr_names / sizeof attr_names[0] == AIMRT_ATTR_KEY_COUNT,
               "every attribute key needs a name");

@@ -64,9 +64,11 @@ void aimrt_program_tiles(const aimrt_program *program, aimrt_tile_desc *tiles);
 
 /*
  * Prints a program for `aimcc inspect`: header, sections, metadata, tile
- * kinds, tensors, ops, and the tiles and cell utilization of every LINEAR op
- * and in total. With json != 0 prints one JSON object instead of text.
- * Returns AIMRT_ERR_IO when writing to out fails.
+ * kinds, tensors (with their arena offsets), ops with the plan, blocks
+ * (tile, rows, columns, replica) and cell utilization of every LINEAR op,
+ * every tile with the layers packed on it, and the totals. With json != 0
+ * prints one JSON object instead of text. Returns AIMRT_ERR_IO when writing
+ * to out fails.
  */
 aimrt_status aimrt_program_describe(const aimrt_program *program, FILE *out, int json);
 

@@ -14,7 +14,9 @@
 extern "C" {
 #endif
 
-#define AIMRT_DEVICE_VERSION 1
+/* Version 2: mvm writes double results, and tile descriptions carry the
+ * cell bits. */
+#define AIMRT_DEVICE_VERSION 2
 
 /* What the runtime tells a device about one tile when it writes it. */
 typedef struct aimrt_tile_desc {
@@ -22,6 +24,10 @@ typedef struct aimrt_tile_desc {
     int32_t kind;       /* tile kind index in the program */
     int64_t rows;
     int64_t cols;
+    /* 0: float cells (the float target). Otherwise the cells hold integer
+     * levels 0 .. 2^cell_bits - 1 and mvm inputs are integers, so a device
+     * without noise returns exact integer column sums. */
+    int32_t cell_bits;
 } aimrt_tile_desc;
 
 typedef struct aimrt_device {
@@ -41,12 +47,13 @@ typedef struct aimrt_device {
      * Runs one MVM phase on rows [row0, row0+n_rows) and columns
      * [col0, col0+n_cols) of a tile for n_vectors input vectors:
      * y[v][c] = sum_r x[v][r] * G[row0 + r][col0 + c]. x is n_vectors x n_rows,
-     * y is n_vectors x n_cols, both row-major. sample_index[v] is vector v's
-     * global sample index and mvm_index[v] its MVM index within the sample,
-     * which key dynamic noise.
+     * y is n_vectors x n_cols, both row-major. On integer tiles x contains the
+     * integers of one input phase, and y is double so that column sums above
+     * 2^24 stay exact. sample_index[v] is vector v's global sample index and
+     * mvm_index[v] its MVM index within the sample, which key dynamic noise.
      */
     aimrt_status (*mvm)(void *state, int32_t tile, int64_t row0, int64_t n_rows, int64_t col0,
-                        int64_t n_cols, int64_t n_vectors, const float *x, float *y,
+                        int64_t n_cols, int64_t n_vectors, const float *x, double *y,
                         const int64_t *sample_index, const int64_t *mvm_index);
 
     /* Releases the device's state. */
@@ -56,7 +63,10 @@ typedef struct aimrt_device {
 /*
  * Creates the exact device for n_tiles tiles described by tiles[], as
  * aimrt_program_tiles fills them (tiles[i].tile == i). It allocates every
- * tile's cells now. On the float target it computes in float. Returns
+ * tile's cells now. On float tiles it computes in float (SGEMM, widened to
+ * double). On integer tiles (cell_bits > 0) it computes exactly: in float when
+ * rows * max|x| * (2^cell_bits - 1) < 2^24, else in double (DGEMM), exact while
+ * every column sum stays below 2^53. Returns
  * AIMRT_ERR_INVALID_ARG for a bad description, AIMRT_ERR_NOMEM. Caller frees
  * with device->destroy(state) and then aimrt_device_free.
  */

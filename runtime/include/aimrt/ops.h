@@ -75,7 +75,11 @@ typedef enum aimrt_op {
     AIMRT_OP_CONV = 42,          /* x, w, bias (opt); kernel, strides, pads, dilations, group */
     AIMRT_OP_BATCH_NORM = 43,    /* x, scale, bias, mean, var; epsilon */
     /* Analog product on tiles: x [..., K], w [K, N] (rows = inputs), bias [N] (opt).
-     * The program binds it to tile blocks; aimrt_op_run computes it in float. */
+     * The program binds it to tile blocks; aimrt_op_run computes it in float.
+     * Quantized form: x (f32), w (i32 integers), bias (f32, opt), w_scale (f32 [N]);
+     * input_bits, input_signed, input_scale (opt). aimrt_op_run computes the
+     * reference of docs/tile-lowering.md: xq per row, acc in int64,
+     * y = (float)((double)acc * s_v * w_scale[n]) + bias[n]. */
     AIMRT_OP_LINEAR = 44,
     /* Patch extraction for a convolution run as LINEAR: x [N, C, spatial...] to
      * [N, P, Cg * prod(kernel)] for group "group_index" of "group" groups. */
@@ -117,7 +121,11 @@ typedef enum aimrt_attr_key {
     AIMRT_ATTR_VALUE = 24,
     AIMRT_ATTR_TRANS_A = 25,
     AIMRT_ATTR_TRANS_B = 26,
-    AIMRT_ATTR_KEY_COUNT = 27,
+    /* A quantized LINEAR's input quantization (docs/tile-lowering.md "Quantize"). */
+    AIMRT_ATTR_INPUT_BITS = 27,   /* b, 1..16: DAC bits, the sign bit included when signed */
+    AIMRT_ATTR_INPUT_SIGNED = 28, /* 1 (opt): xq in [-Qx, Qx]; 0: xq in [0, Qx] */
+    AIMRT_ATTR_INPUT_SCALE = 29,  /* float LSB of a static input range; absent = per-vector range */
+    AIMRT_ATTR_KEY_COUNT = 30,
 } aimrt_attr_key;
 
 typedef enum aimrt_attr_kind {
