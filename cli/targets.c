@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aimcc targets: lists the preset target files with one summary line each
- * (per tile kind: compute domain, tile size, tile count), or prints one
- * target file. Presets are read with the compiler's own target loader, so a
- * preset that fails to load is reported here too.
+ * (per tile kind: compute domain, tile size, tile count, cell, bit widths,
+ * input mode, ADC and weight encoding), or prints one target file. Presets
+ * are read with the compiler's own target loader, so a preset that fails to
+ * load is reported here too.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -23,8 +24,9 @@ const cli_command cli_targets_command = {
     .usage = "aimcc targets [NAME]",
     .summary = "List the preset targets, or print one target file. Without NAME, prints one line "
                "per preset: its name, and per tile kind the compute domain, the tile size "
-               "(rows x columns) and the tile count. NAME is a preset name or a path to a target "
-               "JSON file.",
+               "(rows x columns), the tile count, the cell, the weight and cell bits, the input "
+               "(DAC) mode and bits, the ADC bits and range, and the weight encoding. NAME is a "
+               "preset name or a path to a target JSON file.",
     .options = targets_options,
 };
 
@@ -33,12 +35,33 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Prints "NAME  kind K: DOMAIN, RxC, N tiles; ..." for one preset file. */
-static void print_summary(const char *dir, const char *file_name)
+/* Prints one kind as "K: DOMAIN, RxC, N tiles, cell C, weight/cell bits W/C,
+ * input MODE B SIGN, ADC B RANGE, ENCODING". */
+static void print_kind(const aimcc_tile_kind *kind)
+{
+    printf("%s: %s, %lldx%lld, %lld tiles, cell %s, ", kind->name, aimcc_domain_name(kind->domain),
+           (long long)kind->rows, (long long)kind->cols, (long long)kind->n_tiles, kind->cell);
+    if (kind->weight_bits == 0)
+        printf("float weights, ");
+    else
+        printf("weight/cell bits %d/%d, ", kind->weight_bits, kind->cell_bits);
+    if (kind->input_bits == 0)
+        printf("input %s, ", kind->input_mode);
+    else
+        printf("input %s %d %s, ", kind->input_mode, kind->input_bits,
+               kind->input_signed ? kind->input_signed : "one-pass");
+    if (kind->adc_bits == 0)
+        printf("ADC %s, ", kind->adc_range);
+    else
+        printf("ADC %d %s, ", kind->adc_bits, kind->adc_range);
+    printf("%s", kind->encoding);
+}
+
+/* Prints "NAME  kind K: ...; kind K2: ..." for one preset file. */
+static void print_summary(const char *dir, const char *name)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file_name);
-    const int name_length = (int)(strlen(file_name) - strlen(".json"));
+    snprintf(path, sizeof path, "%s/%s.json", dir, name);
 
     aimcc_ctx *ctx = aimcc_ctx_create();
     aimcc_arena *arena = aimcc_arena_create();
@@ -48,14 +71,12 @@ static void print_summary(const char *dir, const char *file_name)
     } else if (aimcc_target_load(ctx, arena, path, NULL, 0, &target) != AIMCC_OK) {
         char line[4096];
         aimcc_diag_format(aimcc_ctx_diag(ctx), line, sizeof line);
-        printf("%-20.*s (invalid: %s)\n", name_length, file_name, line);
+        printf("%-20s (invalid: %s)\n", name, line);
     } else {
-        printf("%-20.*s", name_length, file_name);
+        printf("%-20s", name);
         for (int i = 0; i < target->n_kinds; i++) {
-            const aimcc_tile_kind *kind = &target->kinds[i];
-            printf("%s kind %s: %s, %lldx%lld, %lld tiles", i ? ";" : "", kind->name,
-                   aimcc_domain_name(kind->domain), (long long)kind->rows, (long long)kind->cols,
-                   (long long)kind->n_tiles);
+            printf("%s kind ", i ? ";" : "");
+            print_kind(&target->kinds[i]);
         }
         printf("\n");
     }
@@ -80,7 +101,8 @@ static int list_targets(void)
             strcmp(entry->d_name + length - 5, ".json") != 0)
             continue;
         char **grown = realloc(names, (n_names + 1) * sizeof *names);
-        char *copy = strdup(entry->d_name);
+        /* Stems, so "sram-charge" sorts before "sram-charge-redist". */
+        char *copy = strndup(entry->d_name, length - 5);
         if (!grown || !copy) {
             free(copy);
             free(grown ? grown : names);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of the target loader: presets, schema errors with key paths, and --set. */
+/* Tests of the target loader: presets against the design table, schema errors with
+ * key paths, --set, and compile options. */
 #include "test_support.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,6 +294,313 @@ static void test_set_rejects_bad_values(void **state)
     }
 }
 
+/* One row of the preset table that the design fixes (bit widths, geometry, budget). */
+typedef struct preset_row {
+    const char *preset;
+    aimcc_domain domain;
+    int weight_bits;
+    int cell_bits;
+    const char *input_mode;
+    int input_bits;
+    int adc_bits;
+    const char *encoding;
+    int64_t rows;
+    int64_t cols;
+    int64_t n_tiles;
+} preset_row;
+
+static const preset_row preset_table[] = {
+    {"float", AIMCC_DOMAIN_CURRENT, 0, 0, "float", 0, 0, "signed-float", 512, 512, 4096},
+    {"pcm-current", AIMCC_DOMAIN_CURRENT, 8, 8, "amplitude", 8, 8, "differential", 512, 512, 256},
+    {"rram-current", AIMCC_DOMAIN_CURRENT, 8, 2, "bit-serial", 8, 6, "differential", 256, 256,
+     1024},
+    {"sram-charge", AIMCC_DOMAIN_CHARGE, 8, 1, "bit-serial", 8, 6, "twos-complement", 256, 256,
+     1024},
+    {"sram-charge-redist", AIMCC_DOMAIN_CHARGE_REDIST, 8, 1, "bit-serial", 8, 8,
+     "twos-complement", 256, 256, 1024},
+    {"sram-capdiv", AIMCC_DOMAIN_CAPDIV, 8, 1, "bit-serial", 8, 5, "offset", 256, 64, 4096},
+    {"rram-resdiv", AIMCC_DOMAIN_RESDIV, 8, 4, "bit-serial", 8, 8, "constant-sum", 256, 256, 1024},
+    {"time-domain", AIMCC_DOMAIN_TIME, 8, 1, "pwm", 8, 8, "differential", 128, 128, 4096},
+};
+
+static aimcc_status load_preset(fixture *f, const char *name, const aimcc_binding *sets,
+                                int n_sets, aimcc_target **target)
+{
+    aimcc_ctx_clear(f->ctx);
+    return aimcc_target_load(f->ctx, f->arena, name, sets, n_sets, target);
+}
+
+static void assert_kind_matches_row(const aimcc_tile_kind *kind, const preset_row *row)
+{
+    assert_int_equal(kind->domain, row->domain);
+    assert_int_equal(kind->weight_bits, row->weight_bits);
+    assert_int_equal(kind->cell_bits, row->cell_bits);
+    assert_string_equal(kind->input_mode, row->input_mode);
+    assert_int_equal(kind->input_bits, row->input_bits);
+    assert_int_equal(kind->adc_bits, row->adc_bits);
+    assert_string_equal(kind->adc_range, row->adc_bits == 0 ? "lossless" : "calibrated");
+    assert_string_equal(kind->encoding, row->encoding);
+    assert_int_equal(kind->rows, row->rows);
+    assert_int_equal(kind->cols, row->cols);
+}
+
+static void test_presets_match_design_table(void **state)
+{
+    fixture *f = *state;
+    for (size_t i = 0; i < sizeof(preset_table) / sizeof(preset_table[0]); i++) {
+        const preset_row *row = &preset_table[i];
+        aimcc_target *target = NULL;
+        if (load_preset(f, row->preset, NULL, 0, &target) != AIMCC_OK)
+            fail_msg("%s: %s", row->preset, aimcc_ctx_diag(f->ctx)->message);
+        assert_string_equal(target->name, row->preset);
+        assert_int_equal(target->n_kinds, 1);
+        assert_kind_matches_row(&target->kinds[0], row);
+        assert_int_equal(target->kinds[0].n_tiles, row->n_tiles);
+        if (row->input_bits > 0)
+            assert_string_equal(target->kinds[0].input_signed, "one-pass");
+    }
+}
+
+/* Returns the kind object named name of a target's stored JSON (caller deletes root). */
+static const cJSON *json_kind(cJSON *root, const char *name)
+{
+    const cJSON *kind = NULL;
+    cJSON_ArrayForEach(kind, cJSON_GetObjectItem(root, "kinds"))
+    {
+        if (strcmp(cJSON_GetObjectItem(kind, "name")->valuestring, name) == 0)
+            return kind;
+    }
+    return NULL;
+}
+
+static void test_hetero_has_four_kinds(void **state)
+{
+    fixture *f = *state;
+    static const char *const sources[] = {"pcm-current", "sram-charge", "rram-resdiv",
+                                          "time-domain"};
+    aimcc_target *hetero = NULL;
+    assert_int_equal(load_preset(f, "hetero", NULL, 0, &hetero), AIMCC_OK);
+    assert_int_equal(hetero->n_kinds, 4);
+    cJSON *hetero_json = cJSON_Parse(hetero->json);
+    assert_non_null(hetero_json);
+    for (int i = 0; i < 4; i++) {
+        aimcc_target *single = NULL;
+        assert_int_equal(load_preset(f, sources[i], NULL, 0, &single), AIMCC_OK);
+        const aimcc_tile_kind *kind = &hetero->kinds[i];
+        assert_string_equal(kind->name, single->kinds[0].name);
+        assert_int_equal(kind->n_tiles, 128);
+        for (size_t r = 0; r < sizeof(preset_table) / sizeof(preset_table[0]); r++)
+            if (strcmp(preset_table[r].preset, sources[i]) == 0)
+                assert_kind_matches_row(kind, &preset_table[r]);
+
+        /* Same parameters: the kind objects, physics included, are equal. */
+        cJSON *single_json = cJSON_Parse(single->json);
+        assert_non_null(single_json);
+        assert_true(cJSON_Compare(json_kind(hetero_json, kind->name),
+                                  json_kind(single_json, kind->name), true));
+        cJSON_Delete(single_json);
+    }
+    cJSON_Delete(hetero_json);
+}
+
+/* Asserts every quantity under item has a source of the allowed list. */
+static void assert_sources_known(const cJSON *item, const char *path)
+{
+    static const char *const known[] = {"Nandakumar 2019", "aihwkit StandardHWATrainingPreset",
+                                        "aihwkit", "assume"};
+    const cJSON *source = cJSON_GetObjectItem(item, "source");
+    if (cJSON_IsObject(item) && cJSON_IsString(source)) {
+        bool found = false;
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            found = found || strcmp(source->valuestring, known[i]) == 0;
+        if (!found)
+            fail_msg("%s: unknown source \"%s\"", path, source->valuestring);
+        return;
+    }
+    const cJSON *child = NULL;
+    cJSON_ArrayForEach(child, item)
+    {
+        char child_path[512];
+        snprintf(child_path, sizeof(child_path), "%s.%s", path,
+                 child->string != NULL ? child->string : "[]");
+        assert_sources_known(child, child_path);
+    }
+}
+
+static void test_preset_physics_cite_sources(void **state)
+{
+    fixture *f = *state;
+    static const char *const presets[] = {"pcm-current", "rram-current", "sram-charge",
+                                          "sram-charge-redist", "sram-capdiv", "rram-resdiv",
+                                          "time-domain", "hetero"};
+    for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
+        aimcc_target *target = NULL;
+        assert_int_equal(load_preset(f, presets[i], NULL, 0, &target), AIMCC_OK);
+        cJSON *root = cJSON_Parse(target->json);
+        assert_non_null(root);
+        assert_sources_known(root, presets[i]);
+        cJSON_Delete(root);
+    }
+
+    /* The PCM values of the Nandakumar 2019 model and the aihwkit preset. */
+    aimcc_target *pcm = NULL;
+    assert_int_equal(load_preset(f, "pcm-current", NULL, 0, &pcm), AIMCC_OK);
+    cJSON *root = cJSON_Parse(pcm->json);
+    const cJSON *device = cJSON_GetObjectItem(json_kind(root, "pcm"), "device");
+    assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(device, "g_max"), "value")->valuedouble ==
+                25.0);
+    const cJSON *read_noise = cJSON_GetObjectItem(device, "read_noise");
+    assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(read_noise, "mvm"), "value")->valuedouble ==
+                0.0175);
+    cJSON_Delete(root);
+}
+
+/* One preset and the enum codes its kind must carry. */
+typedef struct code_case {
+    const char *preset;
+    aimrt_encoding encoding;
+    aimrt_input_mode input_mode;
+} code_case;
+
+static void test_kind_codes_follow_strings(void **state)
+{
+    fixture *f = *state;
+    static const code_case cases[] = {
+        {"float", AIMRT_ENCODING_FLOAT, AIMRT_INPUT_FLOAT},
+        {"pcm-current", AIMRT_ENCODING_DIFFERENTIAL, AIMRT_INPUT_AMPLITUDE},
+        {"sram-charge", AIMRT_ENCODING_TWOS_COMPLEMENT, AIMRT_INPUT_BIT_SERIAL},
+        {"sram-capdiv", AIMRT_ENCODING_OFFSET, AIMRT_INPUT_BIT_SERIAL},
+        {"rram-resdiv", AIMRT_ENCODING_CONSTANT_SUM, AIMRT_INPUT_BIT_SERIAL},
+        {"time-domain", AIMRT_ENCODING_DIFFERENTIAL, AIMRT_INPUT_PWM},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        aimcc_target *target = NULL;
+        assert_int_equal(load_preset(f, cases[i].preset, NULL, 0, &target), AIMCC_OK);
+        const aimcc_tile_kind *kind = &target->kinds[0];
+        assert_int_equal(kind->encoding_code, cases[i].encoding);
+        assert_int_equal(kind->input_mode_code, cases[i].input_mode);
+        assert_int_equal(kind->input_sign_code, AIMRT_INPUT_ONE_PASS);
+        assert_int_equal(kind->input_range_code, AIMRT_RANGE_DYNAMIC);
+        assert_true(kind->input_range == 0.0);
+    }
+}
+
+static void test_set_input_sign_and_range(void **state)
+{
+    fixture *f = *state;
+    const aimcc_binding sets[] = {
+        {"input.range", "3.5"},
+        {"kinds[sram].input.range", "dynamic"},
+        {"kinds[pcm].input.signed", "two-pass-digital"},
+        {"kinds[rram-resdiv].input.signed", "two-pass-analog"},
+    };
+    aimcc_target *target = NULL;
+    assert_int_equal(load_preset(f, "hetero", sets, 4, &target), AIMCC_OK);
+    assert_int_equal(target->kinds[0].input_range_code, AIMRT_RANGE_STATIC);
+    assert_true(target->kinds[0].input_range == 3.5);
+    assert_int_equal(target->kinds[0].input_sign_code, AIMRT_INPUT_TWO_PASS_DIGITAL);
+    assert_int_equal(target->kinds[1].input_range_code, AIMRT_RANGE_DYNAMIC);
+    assert_true(target->kinds[1].input_range == 0.0);
+    assert_int_equal(target->kinds[2].input_sign_code, AIMRT_INPUT_TWO_PASS_ANALOG);
+    assert_int_equal(target->kinds[3].input_range_code, AIMRT_RANGE_STATIC);
+    assert_true(target->kinds[3].input_range == 3.5);
+}
+
+static void test_compile_options_stored(void **state)
+{
+    fixture *f = *state;
+    const aimcc_binding sets[] = {
+        {"quantize.per_layer", "1"},
+        {"map.replicate[conv1]", "4"},
+        {"map.replicate[/layer1/Conv.0]", "64"},
+        {"map.replicate[conv1]", "2"},
+    };
+    aimcc_target *target = NULL;
+    assert_int_equal(load_preset(f, "pcm-current", sets, 4, &target), AIMCC_OK);
+    assert_int_equal(target->n_options, 3);
+    assert_int_equal(aimcc_target_option_int(target, "quantize.per_layer", NULL, 0), 1);
+    assert_int_equal(aimcc_target_option_int(target, "map.replicate", "conv1", 1), 2);
+    assert_int_equal(aimcc_target_option_int(target, "map.replicate", "/layer1/Conv.0", 1), 64);
+    assert_int_equal(aimcc_target_option_int(target, "map.replicate", "conv2", 1), 1);
+    assert_int_equal(aimcc_target_option_int(target, "map.replicate", NULL, 7), 7);
+    assert_int_equal(aimcc_target_option_int(NULL, "quantize.per_layer", NULL, 5), 5);
+    /* Options are not target fields, so the stored JSON reloads unchanged. */
+    assert_null(strstr(target->json, "quantize"));
+    assert_null(strstr(target->json, "replicate"));
+
+    const aimcc_binding off = {"quantize.per_layer", "false"};
+    assert_int_equal(load_preset(f, "float", &off, 1, &target), AIMCC_OK);
+    assert_int_equal(aimcc_target_option_int(target, "quantize.per_layer", NULL, 9), 0);
+}
+
+static void test_compile_options_rejected(void **state)
+{
+    fixture *f = *state;
+    static const bad_set cases[] = {
+        {{"quantize.per_layer", "2"}, "\"quantize.per_layer\"", "0 (one weight scale"},
+        {{"quantize.per_layer", "yes"}, "\"quantize.per_layer\"", "1 (one scale per layer)"},
+        {{"quantize.per_layr", "1"}, "unknown key \"quantize.per_layr\"",
+         "quantize.per_layer, map.replicate[NODE]"},
+        {{"map.tiles", "1"}, "unknown key \"map.tiles\"", "map.replicate[NODE]"},
+        {{"map.replicate[conv1]", "0"}, "\"map.replicate[conv1]\"", "from 1 to 64"},
+        {{"map.replicate[conv1]", "65"}, "\"map.replicate[conv1]\"", "from 1 to 64"},
+        {{"map.replicate[conv1]", "2.5"}, "\"map.replicate[conv1]\"", "from 1 to 64"},
+        {{"map.replicate", "2"}, "--set map.replicate=2", "map.replicate[NODE]"},
+        {{"map.replicate[]", "2"}, "--set map.replicate[]=2", "map.replicate[NODE]"},
+        {{"input.range", "0"}, "\"input.range\"", "\"dynamic\" or a positive number"},
+        {{"input.range", "-1"}, "\"input.range\"", "\"dynamic\" or a positive number"},
+        {{"input.range", "fast"}, "\"input.range\"", "\"dynamic\" or a positive number"},
+        {{"input.signed", "two-pass"}, "\"input.signed\"",
+         "one-pass, two-pass-analog, two-pass-digital"},
+        {{"encoding", "offset-reference"}, "\"encoding\"", "differential, offset, constant-sum"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        aimcc_target *target = NULL;
+        const aimcc_status status = load_preset(f, "pcm-current", &cases[i].set, 1, &target);
+        if (status != AIMCC_ERR_INVALID_ARG)
+            fail_msg("--set %s=%s: status %d, expected invalid argument", cases[i].set.name,
+                     cases[i].set.value, status);
+        assert_null(target);
+        assert_message_has(f, "pcm-current.json");
+        assert_message_has(f, cases[i].expected);
+        assert_message_has(f, cases[i].allowed);
+    }
+    /* The error about one layer names its node. */
+    const aimcc_binding bad = {"map.replicate[conv7]", "100"};
+    aimcc_target *target = NULL;
+    assert_int_equal(load_preset(f, "pcm-current", &bad, 1, &target), AIMCC_ERR_INVALID_ARG);
+    assert_string_equal(aimcc_ctx_diag(f->ctx)->node, "conv7");
+}
+
+/* One rejected combination of kind keys: the preset, the --set and the rule named. */
+typedef struct bad_rule {
+    const char *preset;
+    aimcc_binding sets[2];
+    const char *rule;
+} bad_rule;
+
+static void test_kind_rules_reject_combinations(void **state)
+{
+    fixture *f = *state;
+    static const bad_rule cases[] = {
+        {"sram-charge", {{"cell_bits", "2"}, {"cell_bits", "2"}}, "needs binary cells"},
+        {"pcm-current", {{"cell_bits", "1"}, {"weight_bits", "1"}}, "weight_bits 1"},
+        {"pcm-current", {{"input.bits", "1"}, {"input.bits", "1"}}, "input.bits 1"},
+        {"float", {{"kinds[float].input.range", "3"}, {"rows", "512"}}, "must be absent"},
+        {"float", {{"kinds[float].input.signed", "one-pass"}, {"rows", "512"}},
+         "must be absent"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        aimcc_target *target = NULL;
+        const aimcc_status status = load_preset(f, cases[i].preset, cases[i].sets, 2, &target);
+        if (status != AIMCC_ERR_INVALID_ARG)
+            fail_msg("%s: status %d, expected invalid argument", cases[i].rule, status);
+        assert_null(target);
+        assert_message_has(f, "kinds[0]");
+        assert_message_has(f, cases[i].rule);
+    }
+}
+
 static void test_domain_names(void **state)
 {
     (void)state;
@@ -314,6 +623,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_selects_one_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_quantity_keeps_unit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_rejects_bad_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_presets_match_design_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hetero_has_four_kinds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preset_physics_cite_sources, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kind_codes_follow_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_input_sign_and_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compile_options_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compile_options_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kind_rules_reject_combinations, setup, teardown),
         cmocka_unit_test(test_domain_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
