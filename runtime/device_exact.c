@@ -224,6 +224,7 @@ aimrt_status aimrt_device_exact_create(int32_t n_tiles, const aimrt_tile_desc *t
     device->size = sizeof *device;
     device->version = AIMRT_DEVICE_VERSION;
     device->name = "exact";
+    device->flags = AIMRT_DEVICE_LINEAR;
     device->state = state;
     device->write_tile = exact_write_tile;
     device->set_time = exact_set_time;

@@ -54,6 +54,9 @@ static void quantize_inputs(aimrt_session *session, const aimrt_linear_plan *pla
     }
 }
 
+/* The phase index that stands for all phases added up, on linear devices. */
+#define MERGED_PHASES (-1)
+
 /* Where a phase takes its integers from: xq itself, its positive or negative
  * part, or xq mod 2^b (two's complement bits). */
 typedef enum phase_source {
@@ -85,12 +88,13 @@ static phase_source phase_layout(const aimrt_linear_plan *plan, int32_t p, int32
     return p < half ? SOURCE_POSITIVE : SOURCE_NEGATIVE;
 }
 
-/* Writes x_p (docs/tile-lowering.md) of n integers q into in, and returns their sum. */
+/* Writes x_p (docs/tile-lowering.md) of n integers q into in, and returns their
+ * sum. Phase MERGED_PHASES writes xq itself, the sum of g_p x_p over all phases. */
 static int64_t gather_phase(const aimrt_linear_plan *plan, int32_t p, const int32_t *q,
                             int64_t n, float *in)
 {
-    int32_t bit;
-    const phase_source source = phase_layout(plan, p, &bit);
+    int32_t bit = -1;
+    const phase_source source = p == MERGED_PHASES ? SOURCE_RAW : phase_layout(plan, p, &bit);
     const uint32_t mask = (UINT32_C(1) << plan->input_bits) - 1;
     int64_t sum = 0;
     for (int64_t r = 0; r < n; r++) {
@@ -112,6 +116,8 @@ static int64_t gather_phase(const aimrt_linear_plan *plan, int32_t p, const int3
 /* Returns g_p, the significance of phase p. */
 static int64_t phase_gain(const aimrt_linear_plan *plan, int32_t p)
 {
+    if (p == MERGED_PHASES)
+        return 1;
     if (plan->input_mode != AIMRT_INPUT_BIT_SERIAL)
         return is_two_pass(plan) && p == 1 ? -1 : 1;
     if (plan->input_sign == AIMRT_INPUT_UNSIGNED)
@@ -195,8 +201,14 @@ aimrt_status session_run_quantized(aimrt_session *session, const program_op *op,
 {
     quantize_inputs(session, &op->plan, rows, k, x);
     memset(session->acc, 0, (size_t)(rows * n) * sizeof *session->acc);
+
+    /* Column sums and their decoding are linear in x, so on an exact linear
+     * device one call with xq gives the integers of all phases added up. */
+    const bool merge = (aimrt_device_flags(session->device) & AIMRT_DEVICE_LINEAR) != 0;
+    const int32_t first_phase = merge ? MERGED_PHASES : 0;
+    const int32_t end_phase = merge ? MERGED_PHASES + 1 : op->plan.n_phases;
     for (int i = 0; i < op->n_blocks; i++) {
-        for (int32_t p = 0; p < op->plan.n_phases; p++) {
+        for (int32_t p = first_phase; p < end_phase; p++) {
             const aimrt_status status = run_phase(session, op, &op->blocks[i], p, k, n);
             if (status != AIMRT_OK) {
                 *failed_block = i;

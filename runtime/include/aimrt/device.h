@@ -8,6 +8,8 @@
 #ifndef AIMRT_DEVICE_H
 #define AIMRT_DEVICE_H
 
+#include <stddef.h>
+
 #include "aimrt/tensor.h"
 
 #ifdef __cplusplus
@@ -58,7 +60,24 @@ typedef struct aimrt_device {
 
     /* Releases the device's state. */
     void (*destroy)(void *state);
+
+    /* AIMRT_DEVICE_* capability bits. Read only when size covers this field. */
+    uint32_t flags;
 } aimrt_device;
+
+/* The device's MVMs are exact and linear in x: the runtime may then add the
+ * input phases of an MVM into one call (sum_p g_p x_p = xq), which gives the
+ * same integers with one call instead of one per phase. */
+#define AIMRT_DEVICE_LINEAR 1u
+
+/* Returns the device's capability bits, 0 for a device built against a header
+ * without the flags field. */
+static inline uint32_t aimrt_device_flags(const aimrt_device *device)
+{
+    if (device->size < offsetof(aimrt_device, flags) + sizeof device->flags)
+        return 0;
+    return device->flags;
+}
 
 /*
  * Creates the exact device for n_tiles tiles described by tiles[], as
