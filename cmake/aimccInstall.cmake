@@ -4,10 +4,8 @@
 # package. Everything installed is relocatable: the command finds its libraries
 # through an $ORIGIN RPATH, and the .pc and CMake files locate the prefix from
 # their own folder, so `cmake --install BUILD --prefix P` works for any P.
-# NOTE: the preset folder is compiled into libaimcc as the configured
-# prefix's share/aimcc/targets, after the source tree's targets/. A command
-# installed under another prefix finds its presets only while the source tree
-# exists, or through AIMCC_TARGETS_DIR.
+# The installed libaimcc finds the presets in share/aimcc/targets relative to
+# its own file (ir/targets_dir.c), so they move with the prefix too.
 include(CMakePackageConfigHelpers)
 
 set(AIMCC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/aimcc)

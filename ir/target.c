@@ -19,10 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef AIMCC_INSTALL_TARGETS_DIR
-#define AIMCC_INSTALL_TARGETS_DIR "/usr/local/share/aimcc/targets"
-#endif
-
 #define MAX_TARGET_BYTES (16u << 20)
 #define MAX_KINDS 64
 #define MAX_TILES_PER_KIND (INT64_C(1) << 24)
@@ -39,19 +35,6 @@ const char *aimcc_domain_name(aimcc_domain domain)
     if ((int)domain < 0 || domain >= AIMCC_DOMAIN_COUNT)
         return NULL;
     return domain_names[domain];
-}
-
-const char *aimcc_targets_dir(void)
-{
-    const char *env = getenv("AIMCC_TARGETS_DIR");
-    if (env != NULL && env[0] != '\0')
-        return env;
-#ifdef AIMCC_SOURCE_TARGETS_DIR
-    struct stat st;
-    if (stat(AIMCC_SOURCE_TARGETS_DIR, &st) == 0 && S_ISDIR(st.st_mode))
-        return AIMCC_SOURCE_TARGETS_DIR;
-#endif
-    return AIMCC_INSTALL_TARGETS_DIR;
 }
 
 /* The schema: one table of fields per JSON object. */

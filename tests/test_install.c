@@ -237,6 +237,24 @@ static void test_install_command_relative_rpath(void **state)
     }
 }
 
+/* The installed command reads its presets from the prefix, not from the source tree:
+ * a preset that exists only in the prefix is listed. */
+static void test_install_finds_prefix_presets(void **state)
+{
+    char command[2048], line[512];
+    snprintf(command, sizeof command,
+             "cp '%s/share/aimcc/targets/float.json' '%s/share/aimcc/targets/prefix-only.json'",
+             fixture.prefix, fixture.prefix);
+    assert_int_equal(run_command(command, NULL, 0), 0);
+
+    snprintf(command, sizeof command,
+             "env -u AIMCC_TARGETS_DIR -u LD_LIBRARY_PATH '%s/bin/aimcc' targets | grep -c "
+             "'^prefix-only '",
+             fixture.prefix);
+    assert_int_equal(run_command(command, line, sizeof line), 0);
+    assert_string_equal(line, "1");
+}
+
 static void test_install_pkg_config_embed(void **state)
 {
     char embed[256], command[2048];
@@ -295,6 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_install_layout_complete),
         cmocka_unit_test(test_install_command_relative_rpath),
+        cmocka_unit_test(test_install_finds_prefix_presets),
         cmocka_unit_test(test_install_pkg_config_embed),
         cmocka_unit_test(test_install_pkg_config_compiler),
         cmocka_unit_test(test_install_cmake_package_embed),
