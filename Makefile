@@ -17,10 +17,16 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The MNIST CNN on the float target, then quantized to 8 bits for the
+# pcm-current tiles and run on the exact device (no analog noise yet).
+DEMO_DATA = --inputs models/mnist-cnn/data/x_test_uint8.npy --labels models/mnist-cnn/data/y_test.npy
 demo: build
-	$(BUILD)/aimcc compile models/mnist-cnn/model.onnx -t float -o $(BUILD)/mnist-cnn.aimc
-	$(BUILD)/aimcc eval $(BUILD)/mnist-cnn.aimc --inputs models/mnist-cnn/data/x_test_uint8.npy \
-		--labels models/mnist-cnn/data/y_test.npy
+	$(BUILD)/aimcc compile models/mnist-cnn/model.onnx -t float -o $(BUILD)/mnist-cnn-float.aimc
+	$(BUILD)/aimcc compile models/mnist-cnn/model.onnx -t pcm-current -o $(BUILD)/mnist-cnn-pcm.aimc
+	@echo "MNIST CNN, float target:"
+	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-float.aimc $(DEMO_DATA)
+	@echo "MNIST CNN, pcm-current target (8-bit weights and inputs, exact device):"
+	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-pcm.aimc $(DEMO_DATA) --device exact
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
