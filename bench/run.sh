@@ -21,11 +21,14 @@ if [ ! -d "$ort_dir/node_modules/onnxruntime-node" ]; then
 fi
 cp bench/ort_bench.js "$ort_dir/"
 
-# name|model|inputs|scale|shift|samples|batch|sample shape
+# name|target|model|inputs|scale|shift|samples|batch|sample shape
 # The MNIST CNN has a fixed batch of 1 in its graph, so onnxruntime runs it one image at a time.
-cases="mnist-cnn|models/mnist-cnn/model.onnx|models/mnist-cnn/data/x_test_uint8.npy|1|0|10000|1|1,28,28
-resnet20|$shared/models/cifar10-resnet-crosssim/resnet20_cifar10.onnx|$shared/models/data/cifar10-200/x_nchw_imagenet_norm_f32.npy|1|0|200|64|3,32,32
-resnet56|$shared/models/cifar10-resnet-crosssim/resnet56_cifar10.onnx|$shared/models/data/cifar10-200/x_nchw_imagenet_norm_f32.npy|1|0|200|64|3,32,32"
+cases="mnist-cnn|float|models/mnist-cnn/model.onnx|models/mnist-cnn/data/x_test_uint8.npy|1|0|10000|1|1,28,28
+resnet20|float|$shared/models/cifar10-resnet-crosssim/resnet20_cifar10.onnx|$shared/models/data/cifar10-200/x_nchw_imagenet_norm_f32.npy|1|0|200|64|3,32,32
+resnet56|float|$shared/models/cifar10-resnet-crosssim/resnet56_cifar10.onnx|$shared/models/data/cifar10-200/x_nchw_imagenet_norm_f32.npy|1|0|200|64|3,32,32
+resnet20|pcm-current|$shared/models/cifar10-resnet-crosssim/resnet20_cifar10.onnx|$shared/models/data/cifar10-200/x_nchw_imagenet_norm_f32.npy|1|0|200|64|3,32,32
+resnet20|rram-current|$shared/models/cifar10-resnet-crosssim/resnet20_cifar10.onnx|$shared/models/data/cifar10-200/x_nchw_imagenet_norm_f32.npy|1|0|200|64|3,32,32
+resnet56|pcm-current|$shared/models/cifar10-resnet-crosssim/resnet56_cifar10.onnx|$shared/models/data/cifar10-200/x_nchw_imagenet_norm_f32.npy|1|0|200|64|3,32,32"
 
 labels_for() {
     case "$1" in
@@ -34,18 +37,18 @@ labels_for() {
     esac
 }
 
-echo "| model | samples | batch | aimcc compile (s) | aimcc eval (s) | onnxruntime (s) | ratio |"
-echo "|---|---|---|---|---|---|---|"
-echo "$cases" | while IFS='|' read -r name model inputs scale shift samples batch shape; do
+echo "| model | target | samples | batch | aimcc compile (s) | aimcc eval (s) | onnxruntime (s) | ratio |"
+echo "|---|---|---|---|---|---|---|---|"
+echo "$cases" | while IFS='|' read -r name target model inputs scale shift samples batch shape; do
     start=$(date +%s.%N)
-    "$build/aimcc" compile -q "$model" -t float -o "$work/$name.aimc"
+    "$build/aimcc" compile -q "$model" -t "$target" -o "$work/$name.aimc"
     compile_seconds=$(echo "$(date +%s.%N) - $start" | bc)
     aimcc_seconds=$("$build/aimcc" eval "$work/$name.aimc" --inputs "$inputs" \
         --labels "$(labels_for "$name")" --scale "$scale" --shift "$shift" --limit "$samples" \
-        --batch "$batch" --json | sed -n 's/.*"seconds":[ ]*\([0-9.e+-]*\).*/\1/p')
+        --batch "$batch" --device exact --json | sed -n 's/.*"seconds":[ ]*\([0-9.e+-]*\).*/\1/p')
     ort_seconds=$(node "$ort_dir/ort_bench.js" "$model" "$inputs" "$batch" "$samples" "$scale" \
         "$shift" "$shape" | sed -n 's/.*"seconds":\([0-9.e+-]*\).*/\1/p')
     ratio=$(echo "scale=2; $aimcc_seconds / $ort_seconds" | bc)
-    printf '| %s | %s | %s | %.3f | %.3f | %.3f | %s |\n' "$name" "$samples" "$batch" \
+    printf '| %s | %s | %s | %s | %.3f | %.3f | %.3f | %s |\n' "$name" "$target" "$samples" "$batch" \
         "$compile_seconds" "$aimcc_seconds" "$ort_seconds" "$ratio"
 done
