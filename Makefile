@@ -4,7 +4,7 @@ SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-sanitize fuzz install clean
+.PHONY: all deps build demo test test-sanitize fuzz bench install clean
 
 all: build
 
@@ -51,6 +51,12 @@ fuzz: deps
 			-artifact_prefix=$(FUZZ_BUILD)/crash-$$harness- \
 			$(FUZZ_BUILD)/corpus-$$harness $(FUZZ_BUILD)/seeds-$$harness || exit 1; \
 	done
+
+# Speed against onnxruntime-node (needs node and npm) and accuracy per preset;
+# the tables go into docs/BENCHMARKS.md.
+bench: build
+	bench/run.sh $(BUILD)
+	bench/accuracy.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD)
