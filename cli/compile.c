@@ -24,8 +24,8 @@ static const cli_option compile_options[] = {
     {OPT_OUTPUT, "--output", "-o", "PROG.aimc", "Write the compiled program to this file. Required."},
     CLI_MODEL_OPTIONS,
     {OPT_DUMP_AFTER, "--dump-after", NULL, "PASS|all",
-     "Write the IR text dump after this pass (or after the import and every pass) to "
-     "DIR/NN-PASS.ir."},
+     "Write the IR text dump after this pass (import, canonicalize, select-domain, quantize, "
+     "map, bit-slice, encode, schedule; all for the import and every pass) to DIR/NN-PASS.ir."},
     {OPT_DUMP_DIR, "--dump-dir", NULL, "DIR",
      "Folder for the dumps of --dump-after; it must exist. Default: the current folder."},
     {OPT_DUMP_WEIGHTS, "--dump-weights", NULL, NULL,

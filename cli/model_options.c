@@ -84,7 +84,8 @@ bool cli_model_options_apply(const cli_command *command, cli_model_options *mode
 bool cli_check_pass_name(const cli_command *command, const char *option, const char *name,
                          bool allow_all)
 {
-    if (aimcc_pass_find(name) || (allow_all && strcmp(name, "all") == 0))
+    if (aimcc_pass_find(name) || strcmp(name, "import") == 0 ||
+        (allow_all && strcmp(name, "all") == 0))
         return true;
 
     char names[512] = "";
@@ -92,7 +93,7 @@ bool cli_check_pass_name(const cli_command *command, const char *option, const c
     for (int i = 0; aimcc_pipeline[i] && used < sizeof names; i++)
         used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
                                  aimcc_pipeline[i]->name);
-    cli_usage_error(command, "option %s: \"%s\" is not a pass; use one of %s%s", option, name,
-                    allow_all ? "all, " : "", names);
+    cli_usage_error(command, "option %s: \"%s\" is not a pass; use one of %simport, %s", option,
+                    name, allow_all ? "all, " : "", names);
     return false;
 }

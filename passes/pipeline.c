@@ -89,7 +89,8 @@ static aimcc_status write_dump(aimcc_ctx *ctx, const aimcc_module *module,
 static aimcc_status check_pass_option(aimcc_ctx *ctx, const char *option, const char *name,
                                       bool allow_all)
 {
-    if (name == NULL || aimcc_pass_find(name) != NULL || (allow_all && strcmp(name, "all") == 0))
+    if (name == NULL || aimcc_pass_find(name) != NULL || strcmp(name, "import") == 0 ||
+        (allow_all && strcmp(name, "all") == 0))
         return AIMCC_OK;
     char names[512];
     size_t used = 0;
@@ -98,7 +99,7 @@ static aimcc_status check_pass_option(aimcc_ctx *ctx, const char *option, const 
         used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
                                  aimcc_pipeline[i]->name);
     return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
-                      "%s \"%s\" names no pass; allowed: %s%s", option, name,
+                      "%s \"%s\" names no pass; allowed: %simport, %s", option, name,
                       allow_all ? "all, " : "", names);
 }
 
@@ -151,11 +152,14 @@ aimcc_status aimcc_pipeline_run(aimcc_ctx *ctx, aimcc_module *module, const aimc
     if (status != AIMCC_OK)
         return status;
 
+    /* "import" names the module as the frontend made it, before the first pass. */
     const bool dump_all = options->dump_after != NULL && strcmp(options->dump_after, "all") == 0;
-    if (dump_all) {
+    if (dump_all || (options->dump_after != NULL && strcmp(options->dump_after, "import") == 0)) {
         aimcc_ctx_set_pass(ctx, "import");
         status = write_dump(ctx, module, options, 0, "import");
     }
+    if (options->stop_after != NULL && strcmp(options->stop_after, "import") == 0)
+        return status;
     for (int i = 0; aimcc_pipeline[i] != NULL && status == AIMCC_OK; i++) {
         const aimcc_pass *pass = aimcc_pipeline[i];
         status = run_pass(ctx, module, options, pass);
