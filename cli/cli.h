@@ -102,7 +102,8 @@ enum {
      "float."},                                                                                   \
         {CLI_OPT_SET, "--set", NULL, "KEY=VALUE",                                                 \
          "Override a target field by its dotted path, in the field's unit (adc.bits=6 on every "  \
-         "kind, 'kinds[pcm].adc.bits=6' on one). Repeatable."},                                   \
+         "kind, 'kinds[pcm].adc.bits=6' on one), or set a compile option such as the frontend "   \
+         "limit limits.max_nodes=N. Repeatable."},                                                \
         {CLI_OPT_DIM, "--dim", NULL, "NAME=VALUE",                                                \
          "Bind the symbolic input dimension NAME to VALUE elements. Repeatable."},                \
         {CLI_OPT_CONST, "--const", NULL, "NAME=FILE.pb",                                          \

@@ -49,6 +49,8 @@ static const cli_option eval_options[] = {
     {OPT_JSON, "--json", NULL, NULL,
      "Print one JSON object: top1 and top1_std (fractions in [0, 1]), samples, repeat, seconds "
      "and more."},
+    CLI_PROGRAM_LIMIT_OPTIONS,
+    CLI_SESSION_LIMIT_OPTIONS,
     {0, NULL, NULL, NULL, NULL},
 };
 
@@ -56,7 +58,8 @@ const cli_command cli_eval_command = {
     .name = "eval",
     .usage = "aimcc eval PROG.aimc --inputs X.npy --labels Y.npy [--scale A] [--shift B] "
              "[--offset K] [--limit N] [--batch N] [--device exact|sim] [--seed N] "
-             "[--time SECONDS] [--repeat R] [--json]",
+             "[--time SECONDS] [--repeat R] [--json] [--max-program-bytes N] "
+             "[--max-session-bytes N] ...",
     .summary = "Measure the top-1 accuracy of a program on labelled samples. Each sample is "
                "computed as X*A+B in float, cast to the graph input's dtype (round half to even, "
                "saturating) and reshaped to the input's shape; the first maximum of output 0 is "

@@ -244,7 +244,8 @@ aimcc_status cli_eval_run(aimcc_ctx *ctx, aimcc_arena *arena, const eval_request
     eval_plan plan = {0};
     cli_session session = {0};
     int64_t limit = 0;
-    aimcc_status status = cli_session_load(ctx, request->program, &session);
+    aimcc_status status = cli_session_load(ctx, request->program, &request->device.limits,
+                                           &session);
     if (status == AIMCC_OK)
         status = load_data(ctx, arena, request, &plan, &limit);
     if (status == AIMCC_OK)

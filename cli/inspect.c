@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "limits.h"
 
 enum {
     OPT_JSON = 1,
@@ -13,12 +14,13 @@ enum {
 
 static const cli_option inspect_options[] = {
     {OPT_JSON, "--json", NULL, NULL, "Print one JSON object instead of text."},
+    CLI_PROGRAM_LIMIT_OPTIONS,
     {0, NULL, NULL, NULL, NULL},
 };
 
 const cli_command cli_inspect_command = {
     .name = "inspect",
-    .usage = "aimcc inspect PROG.aimc [--json]",
+    .usage = "aimcc inspect PROG.aimc [--json] [--max-program-bytes N] ...",
     .summary = "Validate a compiled program and print what it contains. The text (or JSON) "
                "lists the header, sections, metadata, tile kinds, tensors, ops, and the tiles "
                "and cell utilization of every layer.",
@@ -31,6 +33,7 @@ int cli_inspect_main(int argc, char **argv)
     cli_args_init(&args, &cli_inspect_command, argc, argv);
     const char *path = NULL;
     bool json = false;
+    aimrt_limits limits = {0};
     const char *value = NULL;
     for (int id; (id = cli_args_next(&args, &value)) != CLI_ARG_END;) {
         switch (id) {
@@ -44,6 +47,9 @@ int cli_inspect_main(int argc, char **argv)
             path = value;
             break;
         case OPT_JSON: json = true; break;
+        default:
+            if (cli_limit_option_apply(&cli_inspect_command, &limits, id, value) != -1)
+                return CLI_EXIT_USAGE;
         }
     }
     if (!path)
@@ -51,7 +57,7 @@ int cli_inspect_main(int argc, char **argv)
 
     aimrt_program *program = NULL;
     aimrt_error error = {0};
-    if (aimrt_program_load_file(path, &program, &error) != AIMRT_OK) {
+    if (aimrt_program_load_file_limited(path, &limits, &program, &error) != AIMRT_OK) {
         aimcc_ctx *ctx = aimcc_ctx_create();
         if (!ctx)
             return cli_error("out of memory");

@@ -29,13 +29,16 @@ static const cli_option run_options[] = {
     CLI_DEVICE_OPTIONS,
     {OPT_FORMAT, "--format", NULL, "pb|npy",
      "File format of the outputs: ONNX TensorProto (pb) or numpy (npy). Default: pb."},
+    CLI_PROGRAM_LIMIT_OPTIONS,
+    CLI_SESSION_LIMIT_OPTIONS,
     {0, NULL, NULL, NULL, NULL},
 };
 
 const cli_command cli_run_command = {
     .name = "run",
     .usage = "aimcc run PROG.aimc -i INPUT [-i INPUT ...] -o OUTDIR [--device exact|sim] "
-             "[--seed N] [--time SECONDS] [--format pb|npy]",
+             "[--seed N] [--time SECONDS] [--format pb|npy] [--max-program-bytes N] "
+             "[--max-session-bytes N] ...",
     .summary = "Run a compiled program on input tensors and write its outputs. Inputs bind to "
                "graph inputs by TensorProto name, else by order; outputs are written in "
                "graph-output order as OUTDIR/output_K.pb or .npy.",
@@ -308,7 +311,7 @@ int cli_run_main(int argc, char **argv)
         exit_status = cli_error("out of memory");
         goto cleanup;
     }
-    aimcc_status status = cli_session_load(ctx, request.program, &session);
+    aimcc_status status = cli_session_load(ctx, request.program, &request.device.limits, &session);
     if (status == AIMCC_OK)
         status = run_program(ctx, arena, &request, &session);
     exit_status = status == AIMCC_OK ? CLI_EXIT_OK : cli_report(ctx);

@@ -15,6 +15,7 @@ void cli_device_options_init(cli_device_options *options)
     options->device = CLI_DEFAULT_DEVICE;
     options->seed = 1;
     options->time_s = 0.0;
+    options->limits = (aimrt_limits){0};
 }
 
 int cli_device_options_apply(const cli_command *command, cli_device_options *options, int id,
@@ -38,17 +39,22 @@ int cli_device_options_apply(const cli_command *command, cli_device_options *opt
         return cli_parse_double(command, "--time", value, 0.0, 1e19, &options->time_s)
                    ? -1
                    : CLI_EXIT_USAGE;
-    default:
+    default: {
+        const int status = cli_limit_option_apply(command, &options->limits, id, value);
+        if (status != -2)
+            return status;
         return cli_usage_error(command, "internal error: option %d has no handler", id);
+    }
     }
 }
 
-aimcc_status cli_session_load(aimcc_ctx *ctx, const char *path, cli_session *out)
+aimcc_status cli_session_load(aimcc_ctx *ctx, const char *path, const aimrt_limits *limits,
+                              cli_session *out)
 {
     memset(out, 0, sizeof *out);
     out->path = path;
     aimrt_error error = {0};
-    if (aimrt_program_load_file(path, &out->program, &error) != AIMRT_OK)
+    if (aimrt_program_load_file_limited(path, limits, &out->program, &error) != AIMRT_OK)
         return cli_fail_runtime(ctx, path, &error);
 
     const int32_t n_tiles = aimrt_program_n_tiles(out->program);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A loaded program bound to a device, for the subcommands that run programs
- * (run, eval), and the device options they share: --device, --seed, --time.
+ * (run, eval), and the options they share: --device, --seed, --time and the
+ * runtime limits of limits.h.
  */
 #ifndef AIMCC_CLI_SESSION_H
 #define AIMCC_CLI_SESSION_H
 
 #include "cli.h"
+#include "limits.h"
 
 enum {
     CLI_OPT_DEVICE = 120,
@@ -28,18 +30,21 @@ enum {
         {CLI_OPT_TIME, "--time", NULL, "SECONDS",                                                 \
          "Time since the tiles were programmed, in seconds (>= 0), for drift. Default: 0."}
 
-/* What the device options select. */
+/* What the device options and the runtime limit options select. */
 typedef struct cli_device_options {
     const char *device;
     int64_t seed;
     double time_s;
+    aimrt_limits limits;  /* zero fields keep the runtime's defaults */
 } cli_device_options;
 
-/* Fills the defaults: device CLI_DEFAULT_DEVICE, seed 1, time 0 s. */
+/* Fills the defaults: device CLI_DEFAULT_DEVICE, seed 1, time 0 s, the
+ * runtime's default limits. */
 void cli_device_options_init(cli_device_options *options);
 
-/* Applies one of the CLI_OPT_* device options. Returns an exit status after
- * printing an error, or -1 when the option was applied. */
+/* Applies one of the CLI_OPT_* device options or CLI_OPT_MAX_* limit options.
+ * Returns an exit status after printing an error, or -1 when the option was
+ * applied. */
 int cli_device_options_apply(const cli_command *command, cli_device_options *options, int id,
                              const char *value);
 
@@ -52,8 +57,10 @@ typedef struct cli_session {
     aimrt_tile_desc *tiles;
 } cli_session;
 
-/* Loads and validates a program. Errors name the file. */
-aimcc_status cli_session_load(aimcc_ctx *ctx, const char *path, cli_session *out);
+/* Loads and validates a program under limits, which session creation also
+ * reads (max_session_bytes). Errors name the file. */
+aimcc_status cli_session_load(aimcc_ctx *ctx, const char *path, const aimrt_limits *limits,
+                              cli_session *out);
 
 /* Creates the device for one seed, writes the tiles, sets the time, and
  * allocates for max_batch samples (1 for unbatched programs). Ends any earlier

@@ -131,6 +131,11 @@ aimcc_status lower_constant_of_shape(lower_node *node)
     int64_t count = 0;
     if (size == 0 || !aimrt_shape_count(rank, dims, size, &count))
         return lower_fail(node, AIMCC_ERR_INVALID_MODEL, "the shape is too large");
+    const char *output_name = lower_output_name(node, 0);
+    status = onnx_limit_tensor(node->import, node->name, "constant",
+                               output_name ? output_name : "(unnamed)", dtype, rank, dims);
+    if (status != AIMCC_OK)
+        return status;
     unsigned char *data = aimcc_arena_alloc(node->module->arena, (size_t)count * size + 1);
     if (data == NULL)
         return lower_fail(node, AIMCC_ERR_NOMEM, "out of memory for %lld elements",

@@ -188,11 +188,33 @@ aimcc_status lower_axes(lower_node *node, int n, int64_t *axes, int rank, const 
 aimcc_status lower_constant(lower_node *node, const char *name, aimrt_dtype dtype, int rank,
                             const int64_t *dims, const void *data, aimcc_value **out)
 {
+    *out = NULL;
+    const char *label = name ? name : lower_output_name(node, 0);
+    aimcc_status status = onnx_limit_tensor(node->import, node->name, "constant",
+                                            label ? label : "(unnamed)", dtype, rank, dims);
+    if (status != AIMCC_OK)
+        return status;
     *out = aimcc_ir_value_add(node->module, name, AIMCC_VALUE_CONST, dtype, rank, dims, data);
     if (*out == NULL)
         return lower_fail(node, AIMCC_ERR_NOMEM,
                           "cannot allocate a constant of rank %d: out of memory or too large",
                           rank);
+    return onnx_limit_add_constant(node->import, node->name, label ? label : "(unnamed)",
+                                   aimcc_ir_value_bytes(*out));
+}
+
+/* Checks the sizes of an op's outputs before folding allocates their data. */
+static aimcc_status limit_outputs(lower_node *node, const aimcc_op *op)
+{
+    for (int i = 0; i < op->n_outputs; i++) {
+        const aimcc_value *value = op->outputs[i];
+        const aimcc_status status =
+            onnx_limit_tensor(node->import, node->name, "value",
+                              value->name ? value->name : "(unnamed)", value->dtype, value->rank,
+                              value->dims);
+        if (status != AIMCC_OK)
+            return status;
+    }
     return AIMCC_OK;
 }
 
@@ -208,10 +230,18 @@ aimcc_status lower_emit(lower_node *node, aimrt_op code, int n_inputs,
     if (status != AIMCC_OK)
         return status;
 
+    status = limit_outputs(node, op);
+    if (status != AIMCC_OK)
+        return status;
+
     /* Folding turns the op's output into a constant in place. */
     aimcc_value *value = op->outputs[0];
     bool folded = false;
     status = aimcc_ir_fold_op(node->ctx, node->module, op, &folded);
+    if (status == AIMCC_OK && folded)
+        status = onnx_limit_add_constant(node->import, node->name,
+                                         value->name ? value->name : "(unnamed)",
+                                         aimcc_ir_value_bytes(value));
     if (status != AIMCC_OK)
         return status;
     *out = value;

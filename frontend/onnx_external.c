@@ -178,6 +178,9 @@ aimcc_status onnx_external_read(onnx_import *import, const Onnx__TensorProto *te
                           "external data of tensor '%s' has length %lld but its dtype and shape "
                           "need %zu bytes; re-export the model",
                           tensor_name, (long long)ref.length, n_bytes);
+    status = onnx_limit_add_external(import, tensor_name, n_bytes);
+    if (status != AIMCC_OK)
+        return status;
 
     char *resolved = NULL;
     status = resolve_location(import, tensor_name, ref.location, &resolved);

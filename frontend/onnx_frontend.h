@@ -59,6 +59,22 @@ const char *onnx_format_dims(aimcc_arena *arena, int rank, const int64_t *dims);
 aimcc_status onnx_tensor_decode(onnx_import *import, const Onnx__TensorProto *tensor,
                                 const char *node_name, aimrt_tensor *out);
 
+/* Adds the nodes of one graph (the main graph, or an If branch when
+ * is_branch) to the model's count and checks it against limits.max_nodes
+ * before anything is allocated per node. Returns AIMCC_ERR_INVALID_MODEL. */
+aimcc_status onnx_limit_add_nodes(onnx_import *import, const char *graph_name, bool is_branch,
+                                  size_t n_nodes);
+
+/* Adds n_bytes of external data of tensor name to the model's count and
+ * checks it against limits.max_external_bytes before they are read. */
+aimcc_status onnx_limit_add_external(onnx_import *import, const char *name, uint64_t n_bytes);
+
+/* Reads a TensorProto (.pb) file for --const into out, under the limits and
+ * counts of import, which the file's tensor adds to. *name as for
+ * aimcc_onnx_read_tensor. */
+aimcc_status onnx_tensor_file_read(onnx_import *import, const char *path, const char **name,
+                                   aimrt_tensor *out);
+
 /* Reads the n_bytes of a tensor stored as external data into *data (arena),
  * after checking that its location stays inside import->model_dir and that
  * its offset and length fit the file. */

@@ -217,8 +217,11 @@ aimcc_status onnx_plan_graph(plan_state *state, const Onnx__GraphProto *graph,
                              onnx_name_map *parent, const char *output_label, onnx_plan **out)
 {
     onnx_import *import = state->import;
-    onnx_plan *plan = aimcc_arena_alloc(import->arena, sizeof *plan);
     const size_t n = graph->n_node;
+    aimcc_status status = onnx_limit_add_nodes(import, graph->name, parent != NULL, n);
+    if (status != AIMCC_OK)
+        return status;
+    onnx_plan *plan = aimcc_arena_alloc(import->arena, sizeof *plan);
     const char **names = aimcc_arena_calloc(import->arena, n, sizeof *names);
     if (!plan || !names)
         return fail_nomem(state);
@@ -231,7 +234,7 @@ aimcc_status onnx_plan_graph(plan_state *state, const Onnx__GraphProto *graph,
     /* Only the main graph has inputs; branches of If take none. */
     const char *const *saved_names = state->original_names;
     state->original_names = names;
-    aimcc_status status = name_nodes(state, graph, names);
+    status = name_nodes(state, graph, names);
     if (status == AIMCC_OK && !parent)
         status = define_inputs(state, graph, plan->definitions);
     if (status == AIMCC_OK)

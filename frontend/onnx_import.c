@@ -111,6 +111,8 @@ aimcc_status aimcc_onnx_import(aimcc_ctx *ctx, aimcc_arena *arena, const char *p
         .file = aimcc_arena_strdup(arena, path),
         .model_dir = onnx_path_folder(arena, path),
         .options = options,
+        .limits = onnx_limits_resolve(&options->limits),
+        .limits_settable = true,
     };
     status = read_opset(ctx, model, &import.opset);
     if (status != AIMCC_OK)

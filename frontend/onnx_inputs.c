@@ -55,7 +55,9 @@ static aimcc_status read_input_shape(onnx_import *import, const Onnx__ValueInfoP
                           name, name);
     if (shape->n_dim > AIMRT_MAX_RANK)
         return aimcc_fail(import->ctx, AIMCC_ERR_UNSUPPORTED, NULL, NULL,
-                          "graph input '%s' has rank %zu; aimcc supports tensors of rank up to %d",
+                          "graph input '%s' has rank %zu; aimcc supports tensors of rank up to "
+                          "%d, a fixed limit of the runtime (AIMRT_MAX_RANK) that no option "
+                          "raises",
                           name, shape->n_dim, AIMRT_MAX_RANK);
 
     value->rank = (int)shape->n_dim;
@@ -102,7 +104,8 @@ static aimcc_status read_input_shape(onnx_import *import, const Onnx__ValueInfoP
                           "graph input '%s' of shape %s is too large: its byte size overflows "
                           "64 bits",
                           name, onnx_format_dims(import->arena, value->rank, value->dims));
-    return AIMCC_OK;
+    return onnx_limit_tensor(import, NULL, "graph input", name, value->dtype, value->rank,
+                             value->dims);
 }
 
 /* Reads the element type of a graph input; only tensors of aimcc's dtypes pass. */
@@ -172,8 +175,8 @@ static aimcc_status import_const(onnx_import *import, const Onnx__ValueInfoProto
 
     const char *tensor_name = NULL;
     aimrt_tensor tensor;
-    status = aimcc_onnx_read_tensor(import->ctx, import->arena, binding->value ? binding->value : "",
-                                    &tensor_name, &tensor);
+    status = onnx_tensor_file_read(import, binding->value ? binding->value : "", &tensor_name,
+                                   &tensor);
     if (status != AIMCC_OK)
         return status;
     status = check_const(import, input, binding, dtype, shape, &tensor);

@@ -80,8 +80,10 @@ const char *onnx_path_folder(aimcc_arena *arena, const char *path)
     return folder;
 }
 
-aimcc_status aimcc_onnx_read_tensor(aimcc_ctx *ctx, aimcc_arena *arena, const char *path,
-                                    const char **name, aimrt_tensor *out)
+/* Reads a TensorProto file under the limits and counts of parent (NULL: the
+ * default limits, which no option raises). */
+static aimcc_status read_tensor_file(aimcc_ctx *ctx, aimcc_arena *arena, onnx_import *parent,
+                                     const char *path, const char **name, aimrt_tensor *out)
 {
     uint8_t *bytes = NULL;
     size_t n_bytes = 0;
@@ -105,11 +107,21 @@ aimcc_status aimcc_onnx_read_tensor(aimcc_ctx *ctx, aimcc_arena *arena, const ch
         .arena = arena,
         .file = path,
         .model_dir = onnx_path_folder(arena, path),
+        .limits = onnx_limits_resolve(parent ? &parent->limits : NULL),
     };
+    if (parent) {
+        import.limits_settable = parent->limits_settable;
+        import.n_constant_bytes = parent->n_constant_bytes;
+        import.n_external_bytes = parent->n_external_bytes;
+    }
     if (import.model_dir)
         status = onnx_tensor_decode(&import, proto, NULL, out);
     else
         status = aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory reading %s", path);
+    if (parent) {
+        parent->n_constant_bytes = import.n_constant_bytes;
+        parent->n_external_bytes = import.n_external_bytes;
+    }
     if (status == AIMCC_OK && name) {
         *name = aimcc_arena_strdup(arena, proto->name ? proto->name : "");
         if (!*name)
@@ -117,6 +129,18 @@ aimcc_status aimcc_onnx_read_tensor(aimcc_ctx *ctx, aimcc_arena *arena, const ch
     }
     onnx__tensor_proto__free_unpacked(proto, NULL);
     return status;
+}
+
+aimcc_status aimcc_onnx_read_tensor(aimcc_ctx *ctx, aimcc_arena *arena, const char *path,
+                                    const char **name, aimrt_tensor *out)
+{
+    return read_tensor_file(ctx, arena, NULL, path, name, out);
+}
+
+aimcc_status onnx_tensor_file_read(onnx_import *import, const char *path, const char **name,
+                                   aimrt_tensor *out)
+{
+    return read_tensor_file(import->ctx, import->arena, import, path, name, out);
 }
 
 /* Writes all bytes to a fresh temporary file beside path, then renames it over path. */

@@ -24,7 +24,34 @@ struct onnx_import {
     const aimcc_options *options;
     /* Name to value map; implemented by the driver. */
     void *scope;
+    /* Resource limits (onnx_limits.c): the options' limits with defaults
+     * filled in, and what has been counted against them so far. */
+    aimcc_limits limits;
+    bool limits_settable;       /* false for tensor files read outside a compilation */
+    int64_t n_nodes;
+    int64_t n_constant_bytes;
+    int64_t n_external_bytes;
 };
+
+/* Fills every zero field of limits (NULL: all of them) with its default. */
+aimcc_limits onnx_limits_resolve(const aimcc_limits *limits);
+
+/*
+ * Checks a tensor's element count and byte size against limits.max_tensor_elements
+ * and limits.max_tensor_bytes before its data is allocated. what ("tensor",
+ * "graph input") and name identify it, node_name (may be NULL) the node that
+ * creates it. The shape must not overflow (aimrt_shape_count). Returns
+ * AIMCC_ERR_INVALID_MODEL, as for a model file over 2 GiB, with a message
+ * that names the value, the limit and the --set key that raises it.
+ */
+aimcc_status onnx_limit_tensor(onnx_import *import, const char *node_name, const char *what,
+                               const char *name, aimrt_dtype dtype, int rank,
+                               const int64_t *dims);
+
+/* Adds n_bytes of constant data to the model's total and checks it against
+ * limits.max_total_bytes. Returns AIMCC_ERR_INVALID_MODEL naming the tensor. */
+aimcc_status onnx_limit_add_constant(onnx_import *import, const char *node_name, const char *name,
+                                     uint64_t n_bytes);
 
 /* Returns the value bound to an ONNX tensor name, or NULL. "" is never bound. */
 aimcc_value *onnx_import_lookup(onnx_import *import, const char *name);

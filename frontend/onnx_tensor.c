@@ -218,7 +218,8 @@ static aimcc_status check_layout(onnx_import *import, const Onnx__TensorProto *t
                           layout->name, onnx_dtype_name(data_type), (long long)data_type);
     if (tensor->n_dims > AIMRT_MAX_RANK)
         return aimcc_fail(import->ctx, AIMCC_ERR_UNSUPPORTED, layout->node_name, NULL,
-                          "tensor '%s' has rank %zu; aimcc supports tensors of rank up to %d",
+                          "tensor '%s' has rank %zu; aimcc supports tensors of rank up to %d, a "
+                          "fixed limit of the runtime (AIMRT_MAX_RANK) that no option raises",
                           layout->name, tensor->n_dims, AIMRT_MAX_RANK);
 
     out->dtype = layout->dtype;
@@ -245,7 +246,8 @@ static aimcc_status check_layout(onnx_import *import, const Onnx__TensorProto *t
                           "size overflows 64 bits; re-export the model",
                           layout->name, onnx_dtype_name(layout->dtype), layout->shape);
     layout->n_bytes = (size_t)layout->count * elem_size;
-    return AIMCC_OK;
+    return onnx_limit_tensor(import, layout->node_name, "tensor", layout->name, layout->dtype,
+                             out->rank, out->dims);
 }
 
 aimcc_status onnx_tensor_decode(onnx_import *import, const Onnx__TensorProto *tensor,
@@ -257,6 +259,8 @@ aimcc_status onnx_tensor_decode(onnx_import *import, const Onnx__TensorProto *te
         .node_name = node_name,
     };
     aimcc_status status = check_layout(import, tensor, &layout, out);
+    if (status == AIMCC_OK)
+        status = onnx_limit_add_constant(import, node_name, layout.name, layout.n_bytes);
     if (status != AIMCC_OK)
         return status;
     return decode_data(import, tensor, &layout, &out->data);

@@ -50,6 +50,21 @@ static aimcc_status import_model(aimcc_ctx *ctx, aimcc_compile *compile, const c
     return status;
 }
 
+/* Copies the limits that --set limits.KEY gave over those of the options. */
+static void apply_limit_options(const aimcc_target *target, aimcc_limits *limits)
+{
+    limits->max_nodes = aimcc_target_option_int(target, "limits.max_nodes", NULL,
+                                                limits->max_nodes);
+    limits->max_tensor_elements = aimcc_target_option_int(target, "limits.max_tensor_elements",
+                                                          NULL, limits->max_tensor_elements);
+    limits->max_tensor_bytes = aimcc_target_option_int(target, "limits.max_tensor_bytes", NULL,
+                                                       limits->max_tensor_bytes);
+    limits->max_total_bytes = aimcc_target_option_int(target, "limits.max_total_bytes", NULL,
+                                                      limits->max_total_bytes);
+    limits->max_external_bytes = aimcc_target_option_int(target, "limits.max_external_bytes",
+                                                         NULL, limits->max_external_bytes);
+}
+
 aimcc_status aimcc_compile_model(aimcc_ctx *ctx, const char *model_path, const aimcc_options *options,
                                  aimcc_compile **out)
 {
@@ -76,9 +91,12 @@ aimcc_status aimcc_compile_model(aimcc_ctx *ctx, const char *model_path, const a
     if (status != AIMCC_OK)
         goto fail;
 
+    /* The target is loaded first, so the frontend reads the limits that --set gave. */
+    aimcc_options limited = *options;
+    apply_limit_options(compile->target, &limited.limits);
     aimcc_ctx_set_pass(ctx, "frontend");
     aimcc_ctx_set_file(ctx, model_path);
-    status = import_model(ctx, compile, model_path, options);
+    status = import_model(ctx, compile, model_path, &limited);
     if (status != AIMCC_OK)
         goto fail;
     compile->module->target = compile->target;

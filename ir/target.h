@@ -55,9 +55,9 @@ typedef struct aimcc_tile_kind {
 } aimcc_tile_kind;
 
 /* A compile option given by --set that is not a field of the target file:
- * quantize.per_layer, or map.replicate[NODE] with node set. */
+ * quantize.per_layer, limits.KEY, or map.replicate[NODE] with node set. */
 typedef struct aimcc_target_option {
-    const char *key;  /* "quantize.per_layer" or "map.replicate" */
+    const char *key;  /* "quantize.per_layer", "map.replicate" or "limits.KEY" */
     const char *node; /* the ONNX node name of map.replicate[NODE]; NULL for other keys */
     int64_t value;
 } aimcc_target_option;
@@ -82,7 +82,9 @@ aimcc_status aimcc_target_load(aimcc_ctx *ctx, aimcc_arena *arena, const char *n
 /*
  * Returns the value of the compile option key (for map.replicate, the one of
  * node), or fallback when --set did not give it. Keys: "quantize.per_layer"
- * (0 or 1, node NULL) and "map.replicate" (1 to 64, node = ONNX node name).
+ * (0 or 1, node NULL), "map.replicate" (1 to 64, node = ONNX node name) and
+ * the frontend limits "limits.max_nodes" and the other fields of aimcc_limits
+ * (at least 1, node NULL).
  * target may be NULL (then fallback).
  */
 int64_t aimcc_target_option_int(const aimcc_target *target, const char *key, const char *node,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Compile options that --set passes beside the target's own fields
- * (quantize.per_layer, map.replicate[NODE]). Private to the target loader.
+ * (quantize.per_layer, map.replicate[NODE], limits.KEY). Private to the
+ * target loader.
  */
 #ifndef AIMCC_TARGET_OPTIONS_H
 #define AIMCC_TARGET_OPTIONS_H
@@ -11,7 +12,7 @@
 #include "ir/target.h"
 
 /* Returns whether a --set key belongs to a compile option (it starts with
- * "quantize." or "map.") rather than to a field of the target file. */
+ * "quantize.", "map." or "limits.") rather than to a field of the target file. */
 bool aimcc_target_option_key(const char *key);
 
 /*

@@ -250,6 +250,10 @@ aimrt_status program_parse_code(aimrt_program *program, aimrt_error *error)
                                    "the strings section", i);
     }
 
+    status = program_limit_check(error, AIMRT_ERR_INVALID_PROGRAM, "section code", n_ops, "ops",
+                                 program->limits.max_ops, "max_ops");
+    if (status != AIMRT_OK)
+        return status;
     if (n_ops > (c.length - c.pos) / AIMRT_OP_HEADER_SIZE)
         return truncated(error, "op", (int)((c.length - c.pos) / AIMRT_OP_HEADER_SIZE));
     program->ops = calloc(n_ops > 0 ? n_ops : 1, sizeof *program->ops);

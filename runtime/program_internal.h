@@ -120,6 +120,7 @@ struct aimrt_program {
     int64_t arena_bytes_per_sample;  /* activation arena of batched tensors, per sample */
     int64_t arena_bytes_fixed;       /* activation arena of the other tensors */
     bool batched;      /* some tensor is batched */
+    aimrt_limits limits;  /* the load's limits with defaults filled in */
 };
 
 /* Returns a pointer to the first byte of section id in the image. */
@@ -131,6 +132,20 @@ static inline const uint8_t *program_section_bytes(const aimrt_program *program,
 /* Writes a one-line reason into error (may be NULL) and returns status. */
 aimrt_status aimrt_error_set(aimrt_error *error, aimrt_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Fills every zero field of limits (NULL: all of them) with its default.
+ * In program_limits.c. */
+aimrt_limits program_limits_resolve(const aimrt_limits *limits);
+
+/*
+ * Returns AIMRT_OK when value <= limit. Otherwise writes "WHERE: VALUE UNIT
+ * exceed the limit of LIMIT; raise it with --OPTION N (aimrt_limits.FIELD)"
+ * into error, where --OPTION is the aimcc option named after field
+ * (max_tensor_bytes: --max-tensor-bytes), and returns status.
+ */
+aimrt_status program_limit_check(aimrt_error *error, aimrt_status status, const char *where,
+                                 int64_t value, const char *unit, int64_t limit,
+                                 const char *field);
 
 /* Parse steps of aimrt_program_load, in file order after the header. */
 aimrt_status program_parse_tensors(aimrt_program *program, aimrt_error *error);

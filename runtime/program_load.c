@@ -181,6 +181,12 @@ const char *program_string(const aimrt_program *program, uint32_t offset)
 aimrt_status aimrt_program_load(const void *bytes, size_t size, aimrt_program **out,
                                 aimrt_error *error)
 {
+    return aimrt_program_load_limited(bytes, size, NULL, out, error);
+}
+
+aimrt_status aimrt_program_load_limited(const void *bytes, size_t size, const aimrt_limits *limits,
+                                        aimrt_program **out, aimrt_error *error)
+{
     if (!out || (!bytes && size > 0))
         return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
                                "aimrt_program_load: bytes and out must not be NULL");
@@ -188,10 +194,18 @@ aimrt_status aimrt_program_load(const void *bytes, size_t size, aimrt_program **
     if (!host_is_little_endian())
         return aimrt_error_set(error, AIMRT_ERR_UNSUPPORTED,
                                "aimrt_program_load: the runtime needs a little-endian host");
+    const aimrt_limits resolved = program_limits_resolve(limits);
+    const int64_t n_bytes = size > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)size;
+    aimrt_status status = program_limit_check(error, AIMRT_ERR_INVALID_PROGRAM, "program", n_bytes,
+                                              "bytes", resolved.max_program_bytes,
+                                              "max_program_bytes");
+    if (status != AIMRT_OK)
+        return status;
 
     aimrt_program *program = calloc(1, sizeof *program);
     if (!program)
         return aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for the program");
+    program->limits = resolved;
     program->image = malloc(size > 0 ? size : 1);
     if (!program->image) {
         free(program);
@@ -202,7 +216,7 @@ aimrt_status aimrt_program_load(const void *bytes, size_t size, aimrt_program **
         memcpy(program->image, bytes, size);
     program->size = size;
 
-    aimrt_status status = check_header(program, error);
+    status = check_header(program, error);
     if (status == AIMRT_OK)
         status = check_sections(program, error);
     if (status == AIMRT_OK)
@@ -227,6 +241,12 @@ aimrt_status aimrt_program_load(const void *bytes, size_t size, aimrt_program **
 
 aimrt_status aimrt_program_load_file(const char *path, aimrt_program **out, aimrt_error *error)
 {
+    return aimrt_program_load_file_limited(path, NULL, out, error);
+}
+
+aimrt_status aimrt_program_load_file_limited(const char *path, const aimrt_limits *limits,
+                                             aimrt_program **out, aimrt_error *error)
+{
     if (!path || !out)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
                                "aimrt_program_load_file: path and out must not be NULL");
@@ -245,6 +265,12 @@ aimrt_status aimrt_program_load_file(const char *path, aimrt_program **out, aimr
         status = aimrt_error_set(error, AIMRT_ERR_IO, "%s: cannot determine the file size", path);
         goto cleanup;
     }
+    /* A file over the limit is rejected before its bytes are read into memory. */
+    const aimrt_limits resolved = program_limits_resolve(limits);
+    status = program_limit_check(error, AIMRT_ERR_INVALID_PROGRAM, "program", (int64_t)size,
+                                 "bytes", resolved.max_program_bytes, "max_program_bytes");
+    if (status != AIMRT_OK)
+        goto prefix;
     bytes = malloc(size > 0 ? (size_t)size : 1);
     if (!bytes) {
         status = aimrt_error_set(error, AIMRT_ERR_NOMEM, "%s: out of memory for %ld bytes", path,
@@ -255,7 +281,9 @@ aimrt_status aimrt_program_load_file(const char *path, aimrt_program **out, aimr
         status = aimrt_error_set(error, AIMRT_ERR_IO, "%s: read failed", path);
         goto cleanup;
     }
-    status = aimrt_program_load(bytes, (size_t)size, out, error);
+    status = aimrt_program_load_limited(bytes, (size_t)size, &resolved, out, error);
+
+prefix:
     if (status != AIMRT_OK && error) {
         /* Prefix the reason with the file so a command line shows where it came from. */
         char line[sizeof error->message + 512];

@@ -4,6 +4,7 @@
  * tiles and metadata. Each checks lengths and counts before reading a record
  * and every field before storing it; the code section has its own file.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "program_internal.h"
@@ -118,6 +119,14 @@ static aimrt_status parse_tensor(aimrt_program *program, int index, const uint8_
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "tensor %d \"%s\": negative dimension or element count overflow",
                                index, t->name);
+    char where[96];
+    snprintf(where, sizeof where, "tensor %d \"%.64s\"", index, t->name);
+    status = program_limit_check(error, AIMRT_ERR_INVALID_PROGRAM, where,
+                                 count * (int64_t)aimrt_dtype_size(t->dtype),
+                                 t->batched ? "bytes per sample" : "bytes",
+                                 program->limits.max_tensor_bytes, "max_tensor_bytes");
+    if (status != AIMRT_OK)
+        return status;
     if (t->batched && (t->rank == 0 || t->dims[0] != 1))
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "tensor %d \"%s\": a batched tensor needs rank >= 1 and dims[0] "
@@ -137,6 +146,10 @@ aimrt_status program_parse_tensors(aimrt_program *program, aimrt_error *error)
         return status;
 
     const uint32_t count = program->sections[AIMRT_SECTION_TENSORS - 1].count;
+    status = program_limit_check(error, AIMRT_ERR_INVALID_PROGRAM, "section tensors", count,
+                                 "tensors", program->limits.max_tensors, "max_tensors");
+    if (status != AIMRT_OK)
+        return status;
     program->tensors = calloc(count > 0 ? count : 1, sizeof *program->tensors);
     if (!program->tensors)
         return aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for %u tensors", count);
@@ -294,6 +307,10 @@ aimrt_status program_parse_tiles(aimrt_program *program, aimrt_error *error)
                                "section tiles: %u records need %llu bytes but the section has "
                                "%llu", s->count, (unsigned long long)records,
                                (unsigned long long)s->length);
+    status = program_limit_check(error, AIMRT_ERR_INVALID_PROGRAM, "section tiles", s->count,
+                                 "tiles", program->limits.max_tiles, "max_tiles");
+    if (status != AIMRT_OK)
+        return status;
     program->tiles = calloc(s->count > 0 ? s->count : 1, sizeof *program->tiles);
     if (!program->tiles)
         return aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for %u tiles", s->count);

@@ -6,6 +6,7 @@
  * the instruction stream: digital ops with the kernels, LINEAR ops on the
  * device. A run allocates nothing.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "session_internal.h"
@@ -140,28 +141,88 @@ static aimrt_status check_linear(const aimrt_program *program, int index, aimrt_
     return AIMRT_OK;
 }
 
-/* Sizes the scratch and LINEAR buffers for the largest op at max batch. */
-static aimrt_status allocate_scratch(aimrt_session *session, aimrt_error *error)
+/* Measures the kernel scratch and the LINEAR buffers of the largest op at max
+ * batch. Only shapes are read, so it runs before any buffer exists. */
+static aimrt_status measure_scratch(aimrt_session *session, linear_sizes *sizes, size_t *scratch,
+                                    aimrt_error *error)
 {
     const aimrt_program *program = session->program;
-    linear_sizes sizes = {0};
-    size_t scratch = 0;
+    *sizes = (linear_sizes){0};
+    *scratch = 0;
     for (int i = 0; i < program->n_ops; i++) {
         const program_op *op = &program->ops[i];
         if (op->code == AIMRT_OP_LINEAR) {
             aimrt_status status = check_linear(program, i, error);
             if (status != AIMRT_OK)
                 return status;
-            session_linear_sizes(program, op, session->max_batch, &sizes);
+            session_linear_sizes(program, op, session->max_batch, sizes);
             continue;
         }
         bind_views(session, op, session->max_batch);
         aimrt_op_call call = {op->code, op->n_attrs, op->attrs, op->n_inputs, session->views,
                               op->n_outputs, session->views + op->n_inputs, NULL, 0};
         const size_t bytes = aimrt_op_scratch_size(&call);
-        scratch = bytes > scratch ? bytes : scratch;
+        *scratch = bytes > *scratch ? bytes : *scratch;
+    }
+    return AIMRT_OK;
+}
+
+/* Returns a * b + c for non-negative values, saturating at INT64_MAX. */
+static int64_t add_product(int64_t a, int64_t b, int64_t c)
+{
+    if (a < 0 || b < 0 || c < 0)
+        return INT64_MAX;
+    if (a != 0 && b > INT64_MAX / a)
+        return INT64_MAX;
+    return a * b > INT64_MAX - c ? INT64_MAX : a * b + c;
+}
+
+/* Checks the bytes that the session allocates at max batch against the
+ * program's max_session_bytes, before any of them is allocated. */
+static aimrt_status check_memory(const aimrt_session *session, const linear_sizes *sizes,
+                                 size_t scratch, aimrt_error *error)
+{
+    const aimrt_program *program = session->program;
+    const int64_t batch = session->max_batch;
+    const int64_t fixed = (int64_t)aimrt_align_up((uint64_t)program->arena_bytes_fixed,
+                                                  AIMRT_FORMAT_ALIGN);
+    int64_t activations = add_product(program->arena_bytes_per_sample, batch, fixed);
+    for (int32_t id = 0; id < program->n_tensors; id++) {
+        const program_tensor *t = &program->tensors[id];
+        if (!t->in_arena && (t->kind == AIMRT_TENSOR_ACTIVATION || t->kind == AIMRT_TENSOR_OUTPUT))
+            activations = add_product(1, tensor_bytes(program, id, batch), activations);
     }
 
+    /* The LINEAR buffers of allocate_scratch, with their element sizes. */
+    int64_t buffers = scratch > (size_t)INT64_MAX ? INT64_MAX : (int64_t)scratch;
+    buffers = add_product(sizes->gather, sizeof(float), buffers);
+    buffers = add_product(sizes->partial, sizeof(double), buffers);
+    buffers = add_product(sizes->xq, sizeof(int32_t), buffers);
+    buffers = add_product(sizes->acc, sizeof(int64_t), buffers);
+    buffers = add_product(sizes->replicas, sizeof(replica_rows), buffers);
+    buffers = add_product(sizes->rows, 6 * sizeof(int64_t) + sizeof(float), buffers);
+
+    char where[192];
+    snprintf(where, sizeof where,
+             "session at max batch %lld (activations %lld bytes, scratch and LINEAR buffers "
+             "%lld bytes)",
+             (long long)batch, (long long)activations, (long long)buffers);
+    const aimrt_status status =
+        program_limit_check(error, AIMRT_ERR_NOMEM, where, add_product(1, activations, buffers),
+                            "bytes", program->limits.max_session_bytes, "max_session_bytes");
+    if (status != AIMRT_OK && error && batch > 1) {
+        const size_t used = strlen(error->message);
+        snprintf(error->message + used, sizeof error->message - used,
+                 ", or use a smaller maximum batch");
+    }
+    return status;
+}
+
+/* Allocates the scratch and LINEAR buffers that measure_scratch sized. */
+static aimrt_status allocate_scratch(aimrt_session *session, const linear_sizes *measured,
+                                     size_t scratch, aimrt_error *error)
+{
+    const linear_sizes sizes = *measured;
     session->scratch_size = scratch;
     session->scratch = malloc(scratch > 0 ? scratch : 1);
     const size_t rows = (size_t)(sizes.rows > 0 ? sizes.rows : 1);
@@ -238,10 +299,16 @@ aimrt_status aimrt_session_create(const aimrt_program *program, const aimrt_devi
     if (!session->buffers || !session->views)
         status = aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for the session");
 
+    linear_sizes sizes;
+    size_t scratch = 0;
+    if (status == AIMRT_OK)
+        status = measure_scratch(session, &sizes, &scratch, error);
+    if (status == AIMRT_OK)
+        status = check_memory(session, &sizes, scratch, error);
     if (status == AIMRT_OK)
         status = allocate_tensors(session, error);
     if (status == AIMRT_OK)
-        status = allocate_scratch(session, error);
+        status = allocate_scratch(session, &sizes, scratch, error);
     if (status == AIMRT_OK)
         status = write_tiles(session, error);
     if (status != AIMRT_OK) {

@@ -105,6 +105,33 @@ typedef struct aimcc_binding {
     const char *value;
 } aimcc_binding;
 
+/*
+ * Resource limits on what the frontend reads from a model, so that a hostile
+ * or broken file fails with a message instead of exhausting memory. A field
+ * of 0 or less takes its default (AIMCC_DEFAULT_*), and `--set limits.KEY=N` in
+ * aimcc_options.sets overrides a field. Tensor rank has the fixed limit
+ * AIMRT_MAX_RANK (8) of the runtime, and a model file the fixed 2 GiB limit
+ * of a protobuf message; neither has an option.
+ */
+typedef struct aimcc_limits {
+    int64_t max_nodes;           /* ONNX nodes of the main graph and of every inlined If
+                                  * branch, a count. Default 1,000,000 */
+    int64_t max_tensor_elements; /* elements of one tensor (initializers, Constant values,
+                                  * --const tensors, graph inputs and every value that lowering
+                                  * creates), a count. Default 2^31 */
+    int64_t max_tensor_bytes;    /* bytes of one such tensor. Default 4 GiB */
+    int64_t max_total_bytes;     /* bytes of all initializers, Constant values, --const tensors
+                                  * and constants folded at import, summed. Default 16 GiB */
+    int64_t max_external_bytes;  /* bytes read from external data files, summed over the
+                                  * model. Default 16 GiB */
+} aimcc_limits;
+
+#define AIMCC_DEFAULT_MAX_NODES INT64_C(1000000)
+#define AIMCC_DEFAULT_MAX_TENSOR_ELEMENTS (INT64_C(1) << 31)
+#define AIMCC_DEFAULT_MAX_TENSOR_BYTES (INT64_C(4) << 30)
+#define AIMCC_DEFAULT_MAX_TOTAL_BYTES (INT64_C(16) << 30)
+#define AIMCC_DEFAULT_MAX_EXTERNAL_BYTES (INT64_C(16) << 30)
+
 /* What a compilation reads besides the model. Strings are borrowed. */
 typedef struct aimcc_options {
     const char *target;          /* preset name or path to a target JSON; NULL = default */
@@ -122,6 +149,8 @@ typedef struct aimcc_options {
     /* Keep a fixed leading 1 as a fixed dimension instead of the run-time
      * batch. The compile driver sets it when an op moves the batch axis. */
     bool fixed_batch;
+    /* Limits on what the frontend reads; all zero gives the defaults. */
+    aimcc_limits limits;
 } aimcc_options;
 
 /* The compiled module; opaque outside the library (see ir/ir.h inside it). */

@@ -27,13 +27,54 @@ typedef struct aimrt_session aimrt_session;
 
 /*
  * Validates a program image (every offset, length, count, enum and opcode is
- * checked before use) and builds the program. The bytes are copied. Returns
- * AIMRT_ERR_INVALID_PROGRAM with a reason on a malformed image.
+ * checked before use) and builds the program, under the default limits of
+ * aimrt_limits. The bytes are copied. Returns AIMRT_ERR_INVALID_PROGRAM with a
+ * reason on a malformed image.
  */
 aimrt_status aimrt_program_load(const void *bytes, size_t size, aimrt_program **out, aimrt_error *error);
 
 /* Reads a .aimc file and calls aimrt_program_load. */
 aimrt_status aimrt_program_load_file(const char *path, aimrt_program **out, aimrt_error *error);
+
+/*
+ * Resource limits for a program from an untrusted source, so that a hostile
+ * or broken file fails with a message instead of exhausting memory. A field
+ * of 0 or less takes its default (AIMRT_DEFAULT_*). The counts bound what the loader
+ * allocates per record; rank has the fixed limit AIMRT_MAX_RANK.
+ */
+typedef struct aimrt_limits {
+    int64_t max_program_bytes; /* size of the program image, bytes. Default 4 GiB */
+    int64_t max_tensors;       /* records of the tensors section, a count. Default 2^24 */
+    int64_t max_ops;           /* ops of the code section, a count. Default 2^24 */
+    int64_t max_tiles;         /* records of the tiles section, a count. Default 2^20 */
+    int64_t max_tensor_bytes;  /* bytes of one tensor at batch 1. Default 4 GiB */
+    int64_t max_session_bytes; /* bytes that aimrt_session_create allocates for the program
+                                * at its max batch: activations, kernel scratch and LINEAR
+                                * buffers (the device's own memory not included).
+                                * Default 16 GiB */
+} aimrt_limits;
+
+#define AIMRT_DEFAULT_MAX_PROGRAM_BYTES (INT64_C(4) << 30)
+#define AIMRT_DEFAULT_MAX_TENSORS (INT64_C(1) << 24)
+#define AIMRT_DEFAULT_MAX_OPS (INT64_C(1) << 24)
+#define AIMRT_DEFAULT_MAX_TILES (INT64_C(1) << 20)
+#define AIMRT_DEFAULT_MAX_TENSOR_BYTES (INT64_C(4) << 30)
+#define AIMRT_DEFAULT_MAX_SESSION_BYTES (INT64_C(16) << 30)
+
+/*
+ * Validates and builds a program as aimrt_program_load does, under limits
+ * (NULL: the defaults). The program keeps the limits, and
+ * aimrt_session_create checks max_session_bytes against them. A program over
+ * a load limit gives AIMRT_ERR_INVALID_PROGRAM with a message that names the
+ * section or tensor, the value, the limit and the field that raises it.
+ */
+aimrt_status aimrt_program_load_limited(const void *bytes, size_t size, const aimrt_limits *limits,
+                                        aimrt_program **out, aimrt_error *error);
+
+/* Reads a .aimc file and calls aimrt_program_load_limited; checks the file's
+ * size against max_program_bytes before reading it. */
+aimrt_status aimrt_program_load_file_limited(const char *path, const aimrt_limits *limits,
+                                             aimrt_program **out, aimrt_error *error);
 
 void aimrt_program_free(aimrt_program *program);
 
@@ -79,7 +120,9 @@ aimrt_status aimrt_program_describe(const aimrt_program *program, FILE *out, int
  * The session borrows program and device, which must outlive it. Returns
  * AIMRT_ERR_INVALID_ARG (bad arguments, a device of another interface
  * version), AIMRT_ERR_UNSUPPORTED, AIMRT_ERR_DEVICE when writing a tile fails,
- * or AIMRT_ERR_NOMEM, with a reason in error.
+ * or AIMRT_ERR_NOMEM (also when the memory at max_batch exceeds the
+ * program's max_session_bytes, checked before anything large is allocated),
+ * with a reason in error.
  */
 aimrt_status aimrt_session_create(const aimrt_program *program, const aimrt_device *device,
                                   int64_t max_batch, aimrt_session **out, aimrt_error *error);
