@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "backend/emit_internal.h"
+#include "ir/temp_file.h"
 #include "ir/target.h"
 
 #ifndef AIMCC_VERSION
@@ -186,7 +187,7 @@ static aimcc_status write_atomically(aimcc_ctx *ctx, const char *path, const voi
         return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory for a file name");
     snprintf(temp, length + 16, "%s.tmp.XXXXXX", path);
 
-    const int fd = mkstemp(temp);
+    const int fd = aimcc_temp_file_create(temp);
     if (fd < 0) {
         const aimcc_status status = aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL,
                                                "%s: cannot create a temporary file in its folder "
@@ -195,11 +196,6 @@ static aimcc_status write_atomically(aimcc_ctx *ctx, const char *path, const voi
         free(temp);
         return status;
     }
-    /* mkstemp creates the file private; give it the mode a plain fopen would. */
-    const mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-
     FILE *file = fdopen(fd, "wb");
     bool ok = file && fwrite(bytes, 1, size, file) == size;
     const int saved_errno = errno;

@@ -6,6 +6,8 @@
  */
 #include "files.h"
 
+#include "ir/temp_file.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,7 @@ aimcc_status cli_atomic_open(aimcc_ctx *ctx, const char *path, cli_atomic_file *
     memcpy(out->temp_path, path, length);
     memcpy(out->temp_path + length, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
 
-    const int fd = mkstemp(out->temp_path);
+    const int fd = aimcc_temp_file_create(out->temp_path);
     if (fd < 0) {
         const int error = errno;
         free(out->temp_path);
@@ -35,12 +37,6 @@ aimcc_status cli_atomic_open(aimcc_ctx *ctx, const char *path, cli_atomic_file *
                           "folder exists and is writable",
                           path, strerror(error));
     }
-
-    /* mkstemp creates the file with mode 0600; outputs get the usual 0666 less the umask. */
-    const mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0)
-        aimcc_log_write(AIMCC_LOG_DEBUG, NULL, NULL, "cannot set the mode of %s", path);
 
     out->file = fdopen(fd, "wb");
     if (!out->file) {

@@ -5,6 +5,7 @@
  * the ONNX test data and of the --const option.
  */
 #include "frontend/onnx_frontend.h"
+#include "ir/temp_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,7 +156,7 @@ static aimcc_status write_atomically(aimcc_ctx *ctx, const char *path, const uin
     memcpy(temp_path + path_length, ".tmpXXXXXX", sizeof ".tmpXXXXXX");
 
     aimcc_status status = AIMCC_OK;
-    const int fd = mkstemp(temp_path);
+    const int fd = aimcc_temp_file_create(temp_path);
     if (fd < 0) {
         status = aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL, "cannot create %s: %s", temp_path,
                             strerror(errno));

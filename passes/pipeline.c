@@ -4,6 +4,7 @@
  * module. Before each pass it checks the properties the pass requires; after
  * it, it verifies the IR on request, logs the time and writes dumps.
  */
+#include "ir/temp_file.h"
 #include "passes/pass.h"
 
 #include <errno.h>
@@ -57,7 +58,7 @@ static aimcc_status write_dump(aimcc_ctx *ctx, const aimcc_module *module,
                           "--dump-dir",
                           strlen(dir));
 
-    const int fd = mkstemp(temp);
+    const int fd = aimcc_temp_file_create(temp);
     if (fd < 0)
         return aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL,
                           "cannot create a dump file in %s: %s. Check that --dump-dir exists "

@@ -5,8 +5,11 @@
  * image is used before the check that covers it, so a corrupted or hostile
  * file yields AIMRT_ERR_INVALID_PROGRAM with a one-line reason, never a crash.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "program_internal.h"
@@ -251,10 +254,20 @@ aimrt_status aimrt_program_load_file_limited(const char *path, const aimrt_limit
         return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
                                "aimrt_program_load_file: path and out must not be NULL");
     *out = NULL;
+
+    /* A folder opens on Linux but has no size to read; say what it is. */
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return aimrt_error_set(error, AIMRT_ERR_IO, "%s: cannot open the program: %s", path,
+                               strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return aimrt_error_set(error, AIMRT_ERR_IO,
+                               "%s: is not a regular file; give the path of a .aimc program",
+                               path);
     FILE *file = fopen(path, "rb");
     if (!file)
-        return aimrt_error_set(error, AIMRT_ERR_IO, "%s: cannot open the program for reading",
-                               path);
+        return aimrt_error_set(error, AIMRT_ERR_IO, "%s: cannot open the program: %s", path,
+                               strerror(errno));
 
     aimrt_status status = AIMRT_OK;
     uint8_t *bytes = NULL;
