@@ -78,6 +78,31 @@ static aimcc_status load_data(aimcc_ctx *ctx, aimcc_arena *arena, const eval_req
     return AIMCC_OK;
 }
 
+/* Warns when a sample has as many axes as one input sample but other sizes,
+ * such as NHWC images fed to an NCHW model: the reshape keeps the element
+ * order, so the accuracy would be wrong without any error. */
+static void warn_layout(const eval_request *request, const eval_plan *plan)
+{
+    const aimrt_io_info *input = &plan->input;
+    const int skip = input->batched || plan->group > 1 ? 1 : 0;
+    const int sample_rank = plan->x.rank - 1;
+    if (sample_rank != input->rank - skip)
+        return;
+    bool same = true;
+    for (int d = 0; d < sample_rank; d++)
+        same = same && plan->x.dims[1 + d] == input->dims[skip + d];
+    if (same)
+        return;
+
+    char want[256], have[256];
+    cli_format_shape(input->dtype, input->rank - skip, input->dims + skip, want, sizeof want);
+    cli_format_shape(plan->x.dtype, sample_rank, plan->x.dims + 1, have, sizeof have);
+    AIMCC_LOG(AIMCC_LOG_WARN, NULL, NULL,
+              "a sample of %s has shape %s but one sample of graph input \"%s\" is %s; the "
+              "values are reshaped in order, not transposed, so check the layout (NHWC or NCHW)",
+              request->inputs, have, input->name, want);
+}
+
 /* Matches a sample of X with the graph input: one sample per run, or a fixed batch of them. */
 static aimcc_status plan_input(aimcc_ctx *ctx, const eval_request *request,
                                const aimrt_program *program, eval_plan *plan)
@@ -108,6 +133,7 @@ static aimcc_status plan_input(aimcc_ctx *ctx, const eval_request *request,
                           want, (long long)input_count, request->inputs, have,
                           (long long)plan->sample_count);
     }
+    warn_layout(request, plan);
     plan->run_samples = input->batched ? request->batch : plan->group;
     return AIMCC_OK;
 }
