@@ -134,6 +134,7 @@ static const field tile_count_field = {
 typedef struct loader {
     aimcc_ctx *ctx;
     const char *file;
+    bool overridden;  /* --set changed the file's values, so a rule may fail on them */
 } loader;
 
 static const field *find_field(const field *fields, const char *key)
@@ -482,8 +483,9 @@ static aimcc_status check_kind_rules(const loader *ld, int index, const cJSON *o
                   "range";
     if (problem == NULL)
         return AIMCC_OK;
-    return aimcc_fail(ld->ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL, "%s: kinds[%d] (\"%s\"): %s.",
-                      ld->file, index, kind->name, problem);
+    return aimcc_fail(ld->ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL, "%s: kinds[%d] (\"%s\"): %s%s.",
+                      ld->file, index, kind->name, problem,
+                      ld->overridden ? " (with the --set values applied; change them to fit)" : "");
 }
 
 static int64_t get_int(const cJSON *object, const char *key, int64_t fallback)
@@ -776,7 +778,8 @@ static set_result set_on_every_kind(setter *s, cJSON *root, const char *path)
         return SET_DONE;
     aimcc_fail(s->ld->ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
                "%s: --set %s=%s: no tile kind has the key \"%s\"; set it on one kind with "
-               "--set 'kinds[NAME].%s=VALUE' or add it to the target file.",
+               "--set 'kinds[NAME].%s=VALUE' (with the keys it depends on, such as "
+               "adc.range=calibrated for adc.bits) or add it to the target file.",
                s->ld->file, s->key, s->text, s->key, s->key);
     return SET_FAILED;
 }
@@ -1004,7 +1007,7 @@ aimcc_status aimcc_target_load(aimcc_ctx *ctx, aimcc_arena *arena, const char *n
     if (status != AIMCC_OK)
         return status;
 
-    const loader ld = {.ctx = ctx, .file = path};
+    const loader ld = {.ctx = ctx, .file = path, .overridden = n_sets > 0};
     char *text = NULL;
     size_t size = 0;
     cJSON *root = NULL;
