@@ -58,9 +58,9 @@ static int32_t emit_tensor(emit_state *state, const aimcc_value *value, bool wei
     if (kind == AIMRT_TENSOR_CONST) {
         data_offset = emit_constant(state, value, &data_length);
     } else if (placed) {
-        /* The IR keeps dims[0] = 1 for a batched value, so this is the size per sample. */
+        /* Per sample for a batched value, the size the schedule pass laid out. */
         data_offset = (uint64_t)value->buffer_offset;
-        data_length = aimcc_ir_value_bytes(value);
+        data_length = (uint64_t)aimcc_ir_value_buffer_bytes(value);
     }
 
     uint8_t *record = emit_buffer_grow(emit_section(state, AIMRT_SECTION_TENSORS),
@@ -73,8 +73,10 @@ static int32_t emit_tensor(emit_state *state, const aimcc_value *value, bool wei
     aimrt_put_u32(record + 12, (uint32_t)value->rank);
     aimrt_put_u32(record + 16, (batched ? AIMRT_TENSOR_FLAG_BATCHED : 0) |
                                    (placed ? AIMRT_TENSOR_FLAG_ARENA : 0));
+    /* The runtime replaces dims[0] of a batched tensor with the run's batch
+     * and requires it to be 1, whatever export batch the IR stored. */
     for (int d = 0; d < value->rank && d < AIMRT_MAX_RANK; d++)
-        aimrt_put_u64(record + 24 + 8 * d, (uint64_t)value->dims[d]);
+        aimrt_put_u64(record + 24 + 8 * d, d == 0 && batched ? 1 : (uint64_t)value->dims[d]);
     aimrt_put_u64(record + 88, data_offset);
     aimrt_put_u64(record + 96, data_length);
 

@@ -158,6 +158,15 @@ int64_t aimcc_ir_value_count(const aimcc_value *value);
 /* Returns the byte size of a value's data. */
 size_t aimcc_ir_value_bytes(const aimcc_value *value);
 
+/*
+ * Returns the bytes of a value's activation buffer: per sample (dims[1:])
+ * when it is batched, whatever dims[0] stores, else all of its data. The
+ * schedule pass lays out the arena and the backend records buffers with it,
+ * so the two agree. Returns -1 when a dimension is negative or the size
+ * overflows. Defined in ir/value_buffer.c.
+ */
+int64_t aimcc_ir_value_buffer_bytes(const aimcc_value *value);
+
 /* Builds a tensor view of a value (data may be NULL). */
 aimrt_tensor aimcc_ir_value_tensor(const aimcc_value *value);
 

@@ -1419,6 +1419,61 @@ static aimcc_status parse_plan(parser *p)
     return AIMCC_OK;
 }
 
+/* Parses `arena per_sample=B fixed=F`: the activation arena sizes of a
+ * scheduled module. */
+static aimcc_status parse_arena(parser *p)
+{
+    TRY(advance(p));
+    TRY(expect_word(p, "per_sample"));
+    TRY(expect_punct(p, '='));
+    TRY(parse_int(p, "a byte count", 0, INT64_MAX, &p->module->arena_bytes_per_sample));
+    TRY(expect_word(p, "fixed"));
+    TRY(expect_punct(p, '='));
+    TRY(parse_int(p, "a byte count", 0, INT64_MAX, &p->module->arena_bytes_fixed));
+    return expect_line_end(p);
+}
+
+/* Parses `buffer %ID offset=O bytes=B [; "node" Type]`: the arena buffer of
+ * an op output. B must be the value's buffer size (per sample when it is
+ * batched), so a dump edited by hand cannot disagree with its type. */
+static aimcc_status parse_buffer(parser *p)
+{
+    TRY(advance(p));
+    if (p->tok.kind != TOKEN_VALUE)
+        return fail_expected(p, "a value %ID");
+    const token value_token = p->tok;
+    aimcc_value *value = NULL;
+    TRY(lookup_value(p, &value_token, &value));
+    if (value->kind != AIMCC_VALUE_ACTIVATION || !value->producer)
+        return fail_at(p, &value_token,
+                       "%%%" PRId64 " is not the output of an op above; only op outputs have "
+                       "arena buffers",
+                       value_token.id);
+    if (value->buffer_offset >= 0)
+        return fail_at(p, &value_token, "%%%" PRId64 " has a buffer line already",
+                       value_token.id);
+    p->node = value->producer->node;
+    p->onnx_type = value->producer->onnx_type;
+    TRY(advance(p));
+    TRY(expect_word(p, "offset"));
+    TRY(expect_punct(p, '='));
+    int64_t offset;
+    TRY(parse_int(p, "a byte offset", 0, INT64_MAX, &offset));
+    TRY(expect_word(p, "bytes"));
+    TRY(expect_punct(p, '='));
+    const token bytes_token = p->tok;
+    int64_t bytes;
+    TRY(parse_int(p, "a byte count", 0, INT64_MAX, &bytes));
+    const int64_t expected = aimcc_ir_value_buffer_bytes(value);
+    if (bytes != expected)
+        return fail_at(p, &bytes_token,
+                       "%%%" PRId64 " takes %" PRId64 " bytes%s, not %" PRId64,
+                       value_token.id, expected, value->batched ? " per sample" : "", bytes);
+    value->buffer_offset = offset;
+    const char *node, *onnx_type;
+    return parse_annotation(p, &node, &onnx_type);
+}
+
 /* Parses `output %ID ["NAME"]`: the next graph output. */
 static aimcc_status parse_output(parser *p)
 {
@@ -1535,7 +1590,12 @@ static aimcc_status parse_item(parser *p)
         return parse_tile(p);
     if (at_word(p, "output"))
         return parse_output(p);
-    return fail_expected(p, "a value %ID, 'tile', 'kind', 'plan', 'map', 'output' or '}'");
+    if (at_word(p, "buffer"))
+        return parse_buffer(p);
+    if (at_word(p, "arena"))
+        return parse_arena(p);
+    return fail_expected(p, "a value %ID, 'tile', 'arena', 'kind', 'plan', 'map', 'buffer', "
+                            "'output' or '}'");
 }
 
 static aimcc_status parse_body(parser *p)

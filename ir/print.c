@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The IR text dump: one line per value declaration, tile, op, tile block and
- * graph output, named by dense ids so dumps are stable across runs. The
- * grammar is in docs/ir.md; ir/parse.c reads the same text back.
+ * The IR text dump: one line per value declaration, tile, op, tile block,
+ * activation buffer and graph output, named by dense ids so dumps are stable
+ * across runs. The grammar is in docs/ir.md; ir/parse.c reads the same text
+ * back.
  */
 #include "ir/ir.h"
 
@@ -420,6 +421,33 @@ static void print_blocks(printer *p, const aimcc_op *op)
     }
 }
 
+/* Writes `arena per_sample=B fixed=F`, the activation arena sizes that
+ * schedule laid out, once the module is scheduled. */
+static void print_arena(printer *p, const aimcc_module *module)
+{
+    if (!(module->properties & AIMCC_PROP_SCHEDULED))
+        return;
+    emit(p, "  arena per_sample=%" PRId64 " fixed=%" PRId64, module->arena_bytes_per_sample,
+         module->arena_bytes_fixed);
+    end_line(p);
+}
+
+/* Writes `buffer %V offset=O bytes=B` after an op for each of its outputs that
+ * schedule placed: O is the byte offset in the per-sample arena (batched
+ * values) or the fixed one, B the bytes per sample or in all. */
+static void print_buffers(printer *p, const aimcc_op *op)
+{
+    for (int i = 0; i < op->n_outputs; i++) {
+        const aimcc_value *value = op->outputs[i];
+        if (!value || value->buffer_offset < 0)
+            continue;
+        emit(p, "  buffer %%%d offset=%" PRId64 " bytes=%" PRId64, value->id,
+             value->buffer_offset, aimcc_ir_value_buffer_bytes(value));
+        emit_annotation(p, op->node, op->onnx_type);
+        end_line(p);
+    }
+}
+
 static void print_outputs(printer *p, const aimcc_module *module)
 {
     for (int i = 0; i < module->n_outputs; i++) {
@@ -476,11 +504,13 @@ aimcc_status aimcc_ir_print(aimcc_ctx *ctx, const aimcc_module *module, FILE *fi
     print_header(&p, module);
     print_declarations(&p, module, weights);
     print_tiles(&p, module, weights);
+    print_arena(&p, module);
     for (const aimcc_op *op = module->first; op; op = op->next) {
         print_op(&p, op);
         print_kind(&p, op);
         print_plan(&p, op);
         print_blocks(&p, op);
+        print_buffers(&p, op);
     }
     print_outputs(&p, module);
     emit(&p, "}");

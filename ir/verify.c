@@ -14,6 +14,7 @@
 
 #include "ir/target.h"
 #include "ir/verify_plan.h"
+#include "passes/kind_layout.h"
 
 /* The op I/O arrays aimcc_ir_op_create accepts. */
 #define MAX_OP_IO 64
@@ -201,7 +202,58 @@ static aimcc_status check_op_shapes(verifier *v, const aimcc_op *op)
     return AIMCC_OK;
 }
 
-/* Checks that one block lies inside its tile and inside the K x N weight matrix. */
+/* Largest S * P any plan can have: 16 binary digits of two's complement, or
+ * 16 digits of two cells for the widest weights. */
+#define MAX_COLUMNS_PER_WEIGHT (2 * AIMCC_MAX_WEIGHT_BITS)
+
+/* The tile columns of one block: per weight column, reference, and in all. */
+typedef struct block_columns {
+    int64_t per_weight; /* S * P, or 1 for float weights */
+    int32_t references; /* S for the offset encoding, else 0 */
+    int64_t total;      /* n_cols * per_weight + references, INT64_MAX on overflow */
+} block_columns;
+
+/*
+ * Returns the tile columns of block: n_cols for float weights, and for a
+ * quantized op n_cols * S * P plus S reference columns for the offset
+ * encoding (aimrt_plan_columns_per_weight and aimrt_plan_reference_columns,
+ * the layout the runtime reads). Before bit-slice sets S and P, the same
+ * formulas come from the plan's bits, as map computes them. A plan whose
+ * fields are out of range counts as float here, and ir/verify_plan.c
+ * reports it.
+ */
+static block_columns block_tile_columns(const aimcc_op *op, const aimcc_tile_block *block)
+{
+    const block_columns plain = {1, 0, block->n_cols};
+    const aimrt_linear_plan *plan = op->plan;
+    if (plan == NULL || plan->encoding == AIMRT_ENCODING_FLOAT ||
+        (unsigned)plan->encoding >= AIMRT_ENCODING_COUNT)
+        return plain;
+    aimrt_linear_plan layout = *plan;
+    if (layout.n_slices == 0 && layout.n_polarities == 0) {
+        if (layout.cell_bits < 1 || layout.weight_bits < 1 ||
+            layout.weight_bits > AIMCC_MAX_WEIGHT_BITS)
+            return plain;
+        layout.n_slices = aimcc_layout_slices(layout.encoding, layout.weight_bits,
+                                              layout.cell_bits);
+        layout.n_polarities = aimcc_layout_polarities(layout.encoding);
+    }
+    if (layout.n_slices < 1 || layout.n_polarities < 1 ||
+        aimrt_plan_columns_per_weight(&layout) > MAX_COLUMNS_PER_WEIGHT)
+        return plain;
+    block_columns columns = {
+        .per_weight = aimrt_plan_columns_per_weight(&layout),
+        .references = aimrt_plan_reference_columns(&layout),
+    };
+    /* A product past INT64_MAX fits no tile. */
+    if (__builtin_mul_overflow(block->n_cols, columns.per_weight, &columns.total) ||
+        __builtin_add_overflow(columns.total, (int64_t)columns.references, &columns.total))
+        columns.total = INT64_MAX;
+    return columns;
+}
+
+/* Checks that one block lies inside the K x N weight matrix and that its
+ * physical cells (block_tile_columns) lie inside its tile. */
 static aimcc_status check_block(verifier *v, const aimcc_op *op, int b, int64_t k, int64_t n)
 {
     const aimcc_tile_block *block = &op->blocks[b];
@@ -212,15 +264,26 @@ static aimcc_status check_block(verifier *v, const aimcc_op *op, int b, int64_t 
     if (block->n_rows <= 0 || block->n_cols <= 0)
         return fail_op(v, op, "block %d has %" PRId64 "x%" PRId64 " cells", b, block->n_rows,
                        block->n_cols);
+    const block_columns cols = block_tile_columns(op, block);
     /* Compared as "offset <= limit - size" so huge values cannot overflow. */
     if (block->tile_row < 0 || block->tile_col < 0 || block->n_rows > tile->rows ||
-        block->n_cols > tile->cols || block->tile_row > tile->rows - block->n_rows ||
-        block->tile_col > tile->cols - block->n_cols)
+        cols.total > tile->cols || block->tile_row > tile->rows - block->n_rows ||
+        block->tile_col > tile->cols - cols.total) {
+        if (cols.per_weight == 1 && cols.references == 0)
+            return fail_op(v, op,
+                           "block %d (%" PRId64 "x%" PRId64 " at [%" PRId64 ", %" PRId64
+                           "]) does not fit tile @t%d of %" PRId64 "x%" PRId64,
+                           b, block->n_rows, block->n_cols, block->tile_row, block->tile_col,
+                           block->tile, tile->rows, tile->cols);
         return fail_op(v, op,
-                       "block %d (%" PRId64 "x%" PRId64 " at [%" PRId64 ", %" PRId64
-                       "]) does not fit tile @t%d of %" PRId64 "x%" PRId64,
+                       "block %d (%" PRId64 " rows x %" PRId64 " weight columns at [%" PRId64
+                       ", %" PRId64 "], taking %" PRId64 " tile columns: S * P = %" PRId64
+                       " per weight column plus %d reference columns) does not fit tile @t%d "
+                       "of %" PRId64 "x%" PRId64,
                        b, block->n_rows, block->n_cols, block->tile_row, block->tile_col,
-                       block->tile, tile->rows, tile->cols);
+                       cols.total, cols.per_weight, cols.references, block->tile, tile->rows,
+                       tile->cols);
+    }
     if (block->w_row < 0 || block->w_col < 0 || block->n_rows > k || block->n_cols > n ||
         block->w_row > k - block->n_rows || block->w_col > n - block->n_cols)
         return fail_op(v, op,
@@ -391,6 +454,40 @@ static aimcc_status check_graph_io(verifier *v)
     return AIMCC_OK;
 }
 
+/* Checks that a scheduled module placed every op output in its part of the
+ * arena, aligned to its elements as the runtime requires. Whether buffers
+ * that live at the same time overlap is left to the schedule tests. */
+static aimcc_status check_buffers(verifier *v)
+{
+    const aimcc_module *module = v->module;
+    if (!(module->properties & AIMCC_PROP_SCHEDULED))
+        return AIMCC_OK;
+    for (const aimcc_op *op = module->first; op; op = op->next) {
+        for (int i = 0; i < op->n_outputs; i++) {
+            const aimcc_value *value = op->outputs[i];
+            if (value->kind != AIMCC_VALUE_ACTIVATION)
+                continue;
+            const int64_t arena =
+                value->batched ? module->arena_bytes_per_sample : module->arena_bytes_fixed;
+            const int64_t bytes = aimcc_ir_value_buffer_bytes(value);
+            const int64_t element = (int64_t)aimrt_dtype_size(value->dtype);
+            if (value->buffer_offset < 0)
+                return fail_op(v, op, "the module is scheduled but output %%%d has no buffer",
+                               value->id);
+            if (bytes < 0 || value->buffer_offset > arena ||
+                bytes > arena - value->buffer_offset ||
+                (element > 0 && value->buffer_offset % element != 0))
+                return fail_op(v, op,
+                               "the buffer of %%%d (%" PRId64 " bytes at offset %" PRId64
+                               ") is not aligned to its %" PRId64 "-byte elements or runs "
+                               "past the %" PRId64 "-byte %s arena",
+                               value->id, bytes, value->buffer_offset, element, arena,
+                               value->batched ? "per-sample" : "fixed");
+        }
+    }
+    return AIMCC_OK;
+}
+
 aimcc_status aimcc_ir_verify(aimcc_ctx *ctx, const aimcc_module *module)
 {
     verifier v = {.ctx = ctx, .module = module};
@@ -417,6 +514,8 @@ aimcc_status aimcc_ir_verify(aimcc_ctx *ctx, const aimcc_module *module)
         status = check_use_counts(&v);
     if (status == AIMCC_OK)
         status = check_graph_io(&v);
+    if (status == AIMCC_OK)
+        status = check_buffers(&v);
 
 cleanup:
     free(v.defined);

@@ -123,31 +123,6 @@ static aimcc_status check_attrs(aimcc_ctx *ctx, const aimcc_op *op)
                      aimcc_input_range_name(plan->input_range));
 }
 
-/* Checks that each block's S * P columns per weight and reference columns fit its tile. */
-static aimcc_status check_columns(aimcc_ctx *ctx, const aimcc_module *module, const aimcc_op *op)
-{
-    const aimrt_linear_plan *plan = op->plan;
-    const int64_t per_weight = (int64_t)aimcc_layout_slices(plan->encoding, plan->weight_bits,
-                                                            plan->cell_bits) *
-                               aimcc_layout_polarities(plan->encoding);
-    const int64_t refs = plan->encoding == AIMRT_ENCODING_OFFSET
-                             ? aimcc_layout_slices(plan->encoding, plan->weight_bits,
-                                                   plan->cell_bits)
-                             : 0;
-    for (int b = 0; b < op->n_blocks; b++) {
-        const aimcc_tile_block *block = &op->blocks[b];
-        const aimcc_tile *tile = &module->tiles[block->tile];
-        const int64_t cols = block->n_cols * per_weight + refs;
-        if (block->tile_col > tile->cols - cols)
-            return fail_plan(ctx, op,
-                             "block %d takes %" PRId64 " tile columns (%" PRId64 " per weight, %"
-                             PRId64 " reference) from column %" PRId64
-                             ", past the %" PRId64 " columns of tile @t%d",
-                             b, cols, per_weight, refs, block->tile_col, tile->cols, block->tile);
-    }
-    return AIMCC_OK;
-}
-
 aimcc_status aimcc_ir_verify_plan(aimcc_ctx *ctx, const aimcc_module *module, const aimcc_op *op)
 {
     const aimrt_linear_plan *plan = op->plan;
@@ -179,8 +154,6 @@ aimcc_status aimcc_ir_verify_plan(aimcc_ctx *ctx, const aimcc_module *module, co
         status = check_kind(ctx, module, op);
     if (status == AIMCC_OK)
         status = check_attrs(ctx, op);
-    if (status == AIMCC_OK)
-        status = check_columns(ctx, module, op);
     return status;
 }
 

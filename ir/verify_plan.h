@@ -13,8 +13,9 @@
  * Checks op's plan: present exactly on LINEAR ops with i32 weights (or with
  * encoding FLOAT), bit widths in range, S, P and phases either unset (before
  * bit-slice) or equal to the formulas, the fields equal to the op's tile kind
- * when a target is bound, the input attributes equal to the plan, and every
- * block's S * P columns per weight inside its tile.
+ * when a target is bound, and the input attributes equal to the plan. The
+ * verifier in ir/verify.c checks that each block's S * P columns per weight
+ * and reference columns lie inside its tile.
  * Returns AIMCC_ERR_INTERNAL with a message naming the op's node.
  */
 aimcc_status aimcc_ir_verify_plan(aimcc_ctx *ctx, const aimcc_module *module, const aimcc_op *op);

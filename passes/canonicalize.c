@@ -7,6 +7,8 @@
  */
 #include "passes/canonicalize.h"
 
+#include "passes/finite_weights.h"
+
 #include <string.h>
 
 bool aimcc_canon_is_float_const(const aimcc_value *value)
@@ -100,6 +102,23 @@ static aimcc_status rewrite_all(aimcc_ctx *ctx, aimcc_module *module, aimrt_op c
     return AIMCC_OK;
 }
 
+/* Checks the constant weights of Gemm, MatMul and Conv as the model gives
+ * them, so a message shows the ONNX tensor and its own index. */
+static aimcc_status check_model_weights(aimcc_ctx *ctx, const aimcc_module *module)
+{
+    for (const aimcc_op *op = module->first; op != NULL; op = op->next) {
+        if ((op->code != AIMRT_OP_GEMM && op->code != AIMRT_OP_MATMUL &&
+             op->code != AIMRT_OP_CONV) ||
+            op->n_inputs < 2)
+            continue;
+        const aimcc_status status =
+            aimcc_check_finite_weight(ctx, op, op->inputs[1], "the weight tensor");
+        if (status != AIMCC_OK)
+            return status;
+    }
+    return AIMCC_OK;
+}
+
 static aimcc_status canonicalize_run(aimcc_module *module, aimcc_ctx *ctx)
 {
     for (aimcc_op *op = module->first; op != NULL;) {
@@ -111,7 +130,9 @@ static aimcc_status canonicalize_run(aimcc_module *module, aimcc_ctx *ctx)
 
     /* Gemm and MatMul become LINEAR first, so BatchNormalization folds into
      * LINEAR and CONV alike; CONV is lowered after folding. */
-    aimcc_status status = rewrite_all(ctx, module, AIMRT_OP_GEMM, aimcc_canon_lower_gemm);
+    aimcc_status status = check_model_weights(ctx, module);
+    if (status == AIMCC_OK)
+        status = rewrite_all(ctx, module, AIMRT_OP_GEMM, aimcc_canon_lower_gemm);
     if (status == AIMCC_OK)
         status = rewrite_all(ctx, module, AIMRT_OP_MATMUL, aimcc_canon_lower_matmul);
     if (status == AIMCC_OK)
@@ -122,7 +143,10 @@ static aimcc_status canonicalize_run(aimcc_module *module, aimcc_ctx *ctx)
         return status;
 
     remove_dead_ops(module);
-    return AIMCC_OK;
+    /* Folding can turn finite constants into non-finite weights, such as a
+     * BatchNormalization whose variance plus epsilon is zero or negative. */
+    return aimcc_check_finite_linear_weights(
+        ctx, module, "the linear weight [inputs, outputs] folded from the model's constants");
 }
 
 const aimcc_pass aimcc_pass_canonicalize = {

@@ -42,17 +42,18 @@ static int64_t align_up(int64_t bytes)
 /* Computes the bytes of a value's buffer: per sample (dims[0] left out) when batched. */
 static aimcc_status buffer_bytes(aimcc_ctx *ctx, const aimcc_value *value, int64_t *out)
 {
-    int64_t bytes = (int64_t)aimrt_dtype_size(value->dtype);
-    for (int d = value->batched ? 1 : 0; d < value->rank; d++) {
-        if (value->dims[d] < 0 || __builtin_mul_overflow(bytes, value->dims[d], &bytes) ||
-            bytes > INT64_MAX / 4)
-            return aimcc_fail(ctx, AIMCC_ERR_INVALID_MODEL, value->name, NULL,
-                              "activation %%%d has dimension %d of %lld, and its buffer size "
-                              "overflows; check the model's shapes",
-                              value->id, d, (long long)value->dims[d]);
+    const int64_t bytes = aimcc_ir_value_buffer_bytes(value);
+    if (bytes >= 0 && bytes <= INT64_MAX / 4) {
+        *out = bytes;
+        return AIMCC_OK;
     }
-    *out = bytes;
-    return AIMCC_OK;
+    int d = value->batched ? 1 : 0;
+    while (d < value->rank - 1 && value->dims[d] >= 0)
+        d++;
+    return aimcc_fail(ctx, AIMCC_ERR_INVALID_MODEL, value->name, NULL,
+                      "activation %%%d has dimension %d of %lld, and its buffer size is "
+                      "negative or overflows; check the model's shapes",
+                      value->id, d, (long long)(d < value->rank ? value->dims[d] : 0));
 }
 
 /* Lists the activations that the ops write, each with the index of its writer. */

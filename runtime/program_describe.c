@@ -2,12 +2,15 @@
 /*
  * Prints a loaded program for `aimcc inspect`, as text or as one JSON
  * object: header, sections, metadata, tile kinds, tensors, ops (with the
- * plan, blocks and cell utilization of each LINEAR op), and every tile with
- * the layers packed on it and its utilization. A block's cells count its
- * physical columns: n_cols * S * P plus reference columns.
+ * plan, blocks and cell utilization of each LINEAR op), each linear layer's
+ * tiles and utilization, every tile with the blocks packed on it, and the
+ * totals per tile kind. A block's cells count its physical columns:
+ * n_cols * S * P plus reference columns.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "program_internal.h"
 
@@ -175,8 +178,9 @@ static void text_op(const aimrt_program *program, int index, usage u, FILE *out)
     fputc('\n', out);
     if (op->code != AIMRT_OP_LINEAR)
         return;
-    fprintf(out, "    %d blocks on %lld tiles, %lld of %lld cells used (%.1f%%)\n", op->n_blocks,
-            (long long)u.tiles, (long long)u.cells_used, (long long)u.cells_available,
+    fprintf(out, "    %d block%s on %lld tile%s, %lld of %lld cells used (%.1f%%)\n",
+            op->n_blocks, op->n_blocks == 1 ? "" : "s", (long long)u.tiles,
+            u.tiles == 1 ? "" : "s", (long long)u.cells_used, (long long)u.cells_available,
             percent(u.cells_used, u.cells_available));
     const aimrt_linear_plan *p = &op->plan;
     if (op->quantized) {
@@ -341,10 +345,78 @@ static int64_t tile_cells_used(const aimrt_program *program, int32_t t)
     return cells;
 }
 
-/* Prints every tile: kind, size, the layers packed on it and its utilization. */
-static void describe_tiles(const aimrt_program *program, FILE *out, int json)
+/* A block on a tile with its op, for listing a tile's blocks in row order. */
+typedef struct placed_block {
+    const program_op *op;
+    const program_block *block;
+} placed_block;
+
+static int compare_placed(const void *pa, const void *pb)
 {
-    fputs(json ? ",\"list\":[" : "tile usage:\n", out);
+    const program_block *a = ((const placed_block *)pa)->block;
+    const program_block *b = ((const placed_block *)pb)->block;
+    if (a->tile_row != b->tile_row)
+        return a->tile_row < b->tile_row ? -1 : 1;
+    return (a->tile_col > b->tile_col) - (a->tile_col < b->tile_col);
+}
+
+/* Prints the blocks on tile t from the top row down, one line each with the
+ * tile rows and columns it takes, its layer and its weights. A last line
+ * gives the rows and columns in use. placed is scratch for every block. */
+static void text_tile_blocks(const aimrt_program *program, int32_t t, placed_block *placed,
+                             FILE *out)
+{
+    int n = 0;
+    for (int i = 0; i < program->n_ops; i++) {
+        const program_op *op = &program->ops[i];
+        for (int j = 0; j < op->n_blocks; j++)
+            if (op->blocks[j].tile == t)
+                placed[n++] = (placed_block){op, &op->blocks[j]};
+    }
+    qsort(placed, (size_t)n, sizeof *placed, compare_placed);
+    int64_t rows_used = 0, cols_used = 0;
+    for (int i = 0; i < n; i++) {
+        const program_op *op = placed[i].op;
+        const program_block *b = placed[i].block;
+        const int64_t cols = program_block_columns(op, b);
+        fprintf(out, "      rows %lld:%lld, columns %lld:%lld: \"%s\" W[%lld:%lld, %lld:%lld]",
+                (long long)b->tile_row, (long long)(b->tile_row + b->n_rows),
+                (long long)b->tile_col, (long long)(b->tile_col + cols), op->node,
+                (long long)b->w_row, (long long)(b->w_row + b->n_rows), (long long)b->w_col,
+                (long long)(b->w_col + b->n_cols));
+        if (op->n_replicas > 1)
+            fprintf(out, " replica %d", b->replica);
+        fputc('\n', out);
+        if (b->tile_row + b->n_rows > rows_used)
+            rows_used = b->tile_row + b->n_rows;
+        if (b->tile_col + cols > cols_used)
+            cols_used = b->tile_col + cols;
+    }
+    const program_tile *tile = &program->tiles[t];
+    fprintf(out, "      in use: rows 0:%lld of %lld, columns 0:%lld of %lld\n",
+            (long long)rows_used, (long long)tile->rows, (long long)cols_used,
+            (long long)tile->cols);
+}
+
+/* Returns the count of blocks of all ops. */
+static int64_t count_blocks(const aimrt_program *program)
+{
+    int64_t n = 0;
+    for (int i = 0; i < program->n_ops; i++)
+        n += program->ops[i].n_blocks;
+    return n;
+}
+
+/* Prints every tile: kind, size, the layers packed on it and its utilization,
+ * and as text its blocks. Returns false when out of memory. */
+static bool describe_tiles(const aimrt_program *program, FILE *out, int json)
+{
+    placed_block *placed = malloc(((size_t)count_blocks(program) + 1) * sizeof *placed);
+    if (!placed)
+        return false;
+    fputs(json ? ",\"list\":[" : "tile usage (each tile, the layers packed on it and the cells "
+                                   "each block takes):\n",
+          out);
     for (int32_t t = 0; t < program->n_tiles; t++) {
         const program_tile *tile = &program->tiles[t];
         const int64_t used = tile_cells_used(program, t);
@@ -370,55 +442,406 @@ static void describe_tiles(const aimrt_program *program, FILE *out, int json)
             n_layers++;
         }
         fputs(json ? "]}" : "\n", out);
+        if (!json)
+            text_tile_blocks(program, t, placed, out);
     }
     fputs(json ? "]" : "", out);
+    free(placed);
+    return true;
+}
+
+/* A linear layer: the LINEAR ops of one ONNX node that follow each other
+ * among the LINEAR ops (a grouped convolution has one per group), as the
+ * map pass groups them. */
+typedef struct layer_usage {
+    int first_op;
+    int last_op;
+    int n_ops;
+    int n_blocks;
+    int64_t weights;
+    int64_t cells_used;
+    int64_t cells_available; /* all cells of the tiles it uses */
+    int n_tiles;
+    int n_shared_tiles;      /* its tiles that hold blocks of other layers too */
+} layer_usage;
+
+/* The layers of a program with, per tile, the count of layers on it. */
+typedef struct layer_table {
+    int n_layers;
+    layer_usage *layers;
+    int *layers_on_tile;
+    int *stamp; /* scratch: by tile, the last layer seen on it */
+} layer_table;
+
+static int64_t weight_count(const aimrt_program *program, const program_op *op)
+{
+    const program_tensor *w = op->n_inputs > 1 && op->inputs[1] >= 0
+                                  ? &program->tensors[op->inputs[1]]
+                                  : NULL;
+    return w != NULL && w->rank == 2 ? w->dims[0] * w->dims[1] : 0;
+}
+
+/* Adds the blocks of op to layer l: cells, and tiles not seen for it before. */
+static void add_layer_blocks(const aimrt_program *program, layer_table *table, int l,
+                             const program_op *op)
+{
+    layer_usage *layer = &table->layers[l];
+    layer->n_blocks += op->n_blocks;
+    for (int j = 0; j < op->n_blocks; j++) {
+        const program_block *b = &op->blocks[j];
+        layer->cells_used += b->n_rows * program_block_columns(op, b);
+        if (table->stamp[b->tile] == l)
+            continue;
+        table->stamp[b->tile] = l;
+        table->layers_on_tile[b->tile]++;
+        layer->n_tiles++;
+        layer->cells_available += program->tiles[b->tile].rows * program->tiles[b->tile].cols;
+    }
+}
+
+/* Groups the LINEAR ops with blocks into layers. Returns false when out of memory. */
+static bool collect_layers(const aimrt_program *program, layer_table *table)
+{
+    table->layers = calloc((size_t)program->n_ops + 1, sizeof *table->layers);
+    table->layers_on_tile = calloc((size_t)program->n_tiles + 1, sizeof *table->layers_on_tile);
+    table->stamp = malloc(((size_t)program->n_tiles + 1) * sizeof *table->stamp);
+    if (!table->layers || !table->layers_on_tile || !table->stamp)
+        return false;
+    for (int t = 0; t < program->n_tiles; t++)
+        table->stamp[t] = -1;
+    for (int i = 0; i < program->n_ops; i++) {
+        const program_op *op = &program->ops[i];
+        if (op->code != AIMRT_OP_LINEAR || op->n_blocks == 0)
+            continue;
+        layer_usage *last = table->n_layers > 0 ? &table->layers[table->n_layers - 1] : NULL;
+        if (last == NULL || strcmp(program->ops[last->first_op].node, op->node) != 0)
+            table->layers[table->n_layers++] = (layer_usage){.first_op = i};
+        layer_usage *layer = &table->layers[table->n_layers - 1];
+        layer->last_op = i;
+        layer->n_ops++;
+        layer->weights += weight_count(program, op);
+        add_layer_blocks(program, table, table->n_layers - 1, op);
+    }
+    for (int l = 0; l < table->n_layers; l++) {
+        const layer_usage *layer = &table->layers[l];
+        for (int i = layer->first_op; i <= layer->last_op; i++) {
+            const program_op *op = &program->ops[i];
+            for (int j = 0; j < op->n_blocks; j++) {
+                const int32_t t = op->blocks[j].tile;
+                if (table->stamp[t] == -2 - l)
+                    continue;
+                table->stamp[t] = -2 - l;
+                table->layers[l].n_shared_tiles += table->layers_on_tile[t] > 1;
+            }
+        }
+    }
+    return true;
+}
+
+static void free_layers(layer_table *table)
+{
+    free(table->layers);
+    free(table->layers_on_tile);
+    free(table->stamp);
+}
+
+/* Prints "27x16 weights", "16 weight matrices of 9x1" or "3 weight matrices
+ * of 120 weights in all" for a layer. */
+static void text_layer_weights(const aimrt_program *program, const layer_usage *layer, FILE *out)
+{
+    const program_op *first = &program->ops[layer->first_op];
+    const program_tensor *w = &program->tensors[first->inputs[1]];
+    if (layer->n_ops == 1) {
+        fprintf(out, "%lldx%lld weights", (long long)w->dims[0], (long long)w->dims[1]);
+        return;
+    }
+    if (layer->weights == (int64_t)layer->n_ops * w->dims[0] * w->dims[1])
+        fprintf(out, "%d weight matrices of %lldx%lld", layer->n_ops, (long long)w->dims[0],
+                (long long)w->dims[1]);
+    else
+        fprintf(out, "%d weight matrices of %lld weights in all", layer->n_ops,
+                (long long)layer->weights);
+}
+
+/* Sets marks[t] to 1 for each tile that layer has blocks on, else 0. */
+static void mark_layer_tiles(const aimrt_program *program, const layer_usage *layer, int *marks)
+{
+    for (int32_t t = 0; t < program->n_tiles; t++)
+        marks[t] = 0;
+    for (int i = layer->first_op; i <= layer->last_op; i++) {
+        const program_op *op = &program->ops[i];
+        for (int j = 0; j < op->n_blocks; j++)
+            marks[op->blocks[j].tile] = 1;
+    }
+}
+
+/* Prints the tiles of a layer in order, at most 8, as " @0 @17". */
+static void text_layer_tiles(const aimrt_program *program, const layer_table *table,
+                             const layer_usage *layer, FILE *out)
+{
+    mark_layer_tiles(program, layer, table->stamp);
+    int printed = 0;
+    for (int32_t t = 0; t < program->n_tiles; t++) {
+        if (!table->stamp[t])
+            continue;
+        if (printed++ == 8) {
+            fputs(" ...", out);
+            return;
+        }
+        fprintf(out, " @%d", t);
+    }
+}
+
+/* Returns how many other layers hold blocks on tile t, which layer uses. */
+static int other_layers_on_tile(const layer_table *table, int32_t t)
+{
+    return table->layers_on_tile[t] - 1;
+}
+
+/* Returns the first tile of a layer. */
+static int32_t first_tile(const aimrt_program *program, const layer_usage *layer)
+{
+    int32_t first = INT32_MAX;
+    for (int i = layer->first_op; i <= layer->last_op; i++) {
+        const program_op *op = &program->ops[i];
+        for (int j = 0; j < op->n_blocks; j++)
+            first = op->blocks[j].tile < first ? op->blocks[j].tile : first;
+    }
+    return first;
+}
+
+/* Prints where a layer sits: "on tile @35, shared with 2 other layers" or
+ * "on 2 tiles @0 @17, 1 of them shared with other layers". */
+static void text_layer_place(const aimrt_program *program, const layer_table *table,
+                             const layer_usage *layer, FILE *out)
+{
+    const int32_t first = first_tile(program, layer);
+    if (program->n_kinds > 1)
+        fprintf(out, " of kind \"%s\"", program->kinds[program->tiles[first].kind].name);
+    if (layer->n_tiles == 1) {
+        const int others = other_layers_on_tile(table, first);
+        fprintf(out, " on tile @%d", first);
+        if (others > 0)
+            fprintf(out, ", shared with %d other layer%s", others, others == 1 ? "" : "s");
+        return;
+    }
+    fprintf(out, " on %d tiles", layer->n_tiles);
+    text_layer_tiles(program, table, layer, out);
+    if (layer->n_shared_tiles > 0)
+        fprintf(out, ", %d of them shared with other layers", layer->n_shared_tiles);
+}
+
+/* Prints one line per linear layer: its weights, blocks, tiles and cells. */
+static void text_layers(const aimrt_program *program, const layer_table *table, FILE *out)
+{
+    fprintf(out, "layer usage (K x N weights, K inputs and N outputs; utilization is the "
+                 "share of the cells of the layer's tiles\n"
+                 "that its blocks use, and a block of r x c weights takes r tile rows and "
+                 "c * S * P tile columns):\n");
+    for (int l = 0; l < table->n_layers; l++) {
+        const layer_usage *layer = &table->layers[l];
+        const program_op *op = &program->ops[layer->first_op];
+        fprintf(out, "  \"%s\" (%s): ", op->node, op->onnx_type);
+        text_layer_weights(program, layer, out);
+        if (op->n_replicas > 1)
+            fprintf(out, " in %d replicas", op->n_replicas);
+        fprintf(out, " in %d block%s", layer->n_blocks, layer->n_blocks == 1 ? "" : "s");
+        text_layer_place(program, table, layer, out);
+        fprintf(out, "; %lld cells, %.1f%% utilization\n", (long long)layer->cells_used,
+                percent(layer->cells_used, layer->cells_available));
+    }
+}
+
+/* Writes ",\"tile_ids\":[...]}": the tiles of a layer in order, closing its object. */
+static void json_layer_tile_ids(const aimrt_program *program, const layer_table *table,
+                                const layer_usage *layer, FILE *out)
+{
+    mark_layer_tiles(program, layer, table->stamp);
+    fputs(",\"tile_ids\":[", out);
+    int printed = 0;
+    for (int32_t t = 0; t < program->n_tiles; t++) {
+        if (table->stamp[t])
+            fprintf(out, printed++ > 0 ? ",%d" : "%d", t);
+    }
+    fputs("]}", out);
+}
+
+static void json_layers(const aimrt_program *program, const layer_table *table, FILE *out)
+{
+    fputs(",\"layers\":[", out);
+    for (int l = 0; l < table->n_layers; l++) {
+        const layer_usage *layer = &table->layers[l];
+        const program_op *op = &program->ops[layer->first_op];
+        fputs(l > 0 ? ",{\"node\":" : "{\"node\":", out);
+        json_string(out, op->node);
+        fputs(",\"onnx_type\":", out);
+        json_string(out, op->onnx_type);
+        fprintf(out, ",\"ops\":%d,\"weights\":%lld,\"blocks\":%d,\"tiles\":%d,"
+                     "\"shared_tiles\":%d,\"cells_used\":%lld,\"cells_available\":%lld,"
+                     "\"utilization\":%.6f",
+                layer->n_ops, (long long)layer->weights, layer->n_blocks, layer->n_tiles,
+                layer->n_shared_tiles, (long long)layer->cells_used,
+                (long long)layer->cells_available,
+                percent(layer->cells_used, layer->cells_available) / 100.0);
+        json_layer_tile_ids(program, table, layer, out);
+    }
+    fputc(']', out);
+}
+
+/* The totals of one tile kind. */
+typedef struct kind_usage {
+    long long columns_per_weight; /* S * P of its first quantized layer, else 1 */
+    int reference_columns;
+    int n_tiles;
+    int n_shared;
+    int n_layers;
+    int n_blocks;
+    int64_t cells_used;
+    int64_t cells_total;
+} kind_usage;
+
+static kind_usage count_kind(const aimrt_program *program, const layer_table *table, int kind)
+{
+    kind_usage k = {1, 0, 0, 0, 0, 0, 0, 0};
+    for (int32_t t = 0; t < program->n_tiles; t++) {
+        const program_tile *tile = &program->tiles[t];
+        if (tile->kind != kind)
+            continue;
+        k.n_tiles++;
+        k.n_shared += table->layers_on_tile[t] > 1;
+        k.cells_used += tile_cells_used(program, t);
+        k.cells_total += tile->rows * tile->cols;
+    }
+    for (int l = 0; l < table->n_layers; l++) {
+        const layer_usage *layer = &table->layers[l];
+        const program_op *op = &program->ops[layer->first_op];
+        if (op->n_blocks == 0 || program->tiles[op->blocks[0].tile].kind != kind)
+            continue;
+        if (k.n_layers++ == 0 && op->quantized) {
+            k.columns_per_weight = (long long)aimrt_plan_columns_per_weight(&op->plan);
+            k.reference_columns = aimrt_plan_reference_columns(&op->plan);
+        }
+        k.n_blocks += layer->n_blocks;
+    }
+    return k;
+}
+
+/* Prints the totals of each tile kind: tiles, layers, blocks, cells and
+ * the tiles that packing shares between layers. */
+static void describe_kinds(const aimrt_program *program, const layer_table *table, FILE *out,
+                           int json)
+{
+    fputs(json ? ",\"kinds\":[" : "", out);
+    for (int i = 0; i < program->n_kinds; i++) {
+        const program_kind *kind = &program->kinds[i];
+        const kind_usage k = count_kind(program, table, i);
+        if (json) {
+            fputs(i > 0 ? ",{\"kind\":" : "{\"kind\":", out);
+            json_string(out, kind->name);
+            fprintf(out, ",\"tiles\":%d,\"shared_tiles\":%d,\"layers\":%d,\"blocks\":%d,"
+                         "\"cells_used\":%lld,\"cells_total\":%lld,\"utilization\":%.6f}",
+                    k.n_tiles, k.n_shared, k.n_layers, k.n_blocks, (long long)k.cells_used,
+                    (long long)k.cells_total, percent(k.cells_used, k.cells_total) / 100.0);
+            continue;
+        }
+        fprintf(out, "kind %d \"%s\" (%lldx%lld", i, kind->name, (long long)kind->rows,
+                (long long)kind->cols);
+        if (k.n_tiles == 0) {
+            fputs("): no tiles used\n", out);
+            continue;
+        }
+        if (k.columns_per_weight > 1)
+            fprintf(out, ", S * P = %lld tile columns per weight column", k.columns_per_weight);
+        if (k.reference_columns > 0)
+            fprintf(out, " plus %d reference columns per block", k.reference_columns);
+        fprintf(out, "): %d tile%s %d layer%s in %d block%s; "
+                     "%lld of %lld cells used (%.1f%%); %d tile%s shared by several layers\n",
+                k.n_tiles, k.n_tiles == 1 ? " holds" : "s hold", k.n_layers, k.n_layers == 1 ? "" : "s", k.n_blocks,
+                k.n_blocks == 1 ? "" : "s", (long long)k.cells_used, (long long)k.cells_total,
+                percent(k.cells_used, k.cells_total), k.n_shared, k.n_shared == 1 ? "" : "s");
+    }
+    fputs(json ? "]" : "", out);
+}
+
+/* Totals over all tiles: the tiles that linear ops use and the cells. */
+typedef struct program_totals {
+    int64_t tiles_used;
+    int64_t cells_used;
+    int64_t cells_total;
+} program_totals;
+
+static program_totals count_totals(const aimrt_program *program, const layer_table *table)
+{
+    program_totals totals = {0, 0, 0};
+    for (int32_t t = 0; t < program->n_tiles; t++) {
+        totals.cells_total += program->tiles[t].rows * program->tiles[t].cols;
+        totals.tiles_used += table->layers_on_tile[t] > 0;
+    }
+    for (int l = 0; l < table->n_layers; l++)
+        totals.cells_used += table->layers[l].cells_used;
+    return totals;
+}
+
+/* Prints the ops, each LINEAR op with its tile usage; stamp is scratch by tile. */
+static void describe_ops(const aimrt_program *program, int *stamp, FILE *out, int json)
+{
+    for (int32_t t = 0; t < program->n_tiles; t++)
+        stamp[t] = -1;
+    fputs(json ? ",\"ops\":[" : "ops:\n", out);
+    for (int i = 0; i < program->n_ops; i++) {
+        const usage u = op_usage(program, &program->ops[i], stamp, i);
+        json ? json_op(program, i, u, out) : text_op(program, i, u, out);
+    }
+    fputs(json ? "]" : "", out);
+}
+
+static bool describe_text(const aimrt_program *program, layer_table *table, FILE *out)
+{
+    const program_totals totals = count_totals(program, table);
+    text_header(program, out);
+    fprintf(out, "summary: %d linear layer%s on %lld of %d tiles, %lld of %lld cells used "
+                 "(%.1f%%); see layer usage and tile usage at the end\n",
+            table->n_layers, table->n_layers == 1 ? "" : "s", (long long)totals.tiles_used,
+            program->n_tiles, (long long)totals.cells_used, (long long)totals.cells_total,
+            percent(totals.cells_used, totals.cells_total));
+    text_tensors(program, out);
+    describe_ops(program, table->stamp, out, 0);
+    text_layers(program, table, out);
+    const bool done = describe_tiles(program, out, 0);
+    describe_kinds(program, table, out, 0);
+    fprintf(out, "tiles: %d (%lld used by linear ops), %lld of %lld cells used (%.1f%%)\n",
+            program->n_tiles, (long long)totals.tiles_used, (long long)totals.cells_used,
+            (long long)totals.cells_total, percent(totals.cells_used, totals.cells_total));
+    return done;
+}
+
+static bool describe_json(const aimrt_program *program, layer_table *table, FILE *out)
+{
+    const program_totals totals = count_totals(program, table);
+    json_header(program, out);
+    json_tensors(program, out);
+    describe_ops(program, table->stamp, out, 1);
+    json_layers(program, table, out);
+    fprintf(out, ",\"tiles\":{\"count\":%d,\"used\":%lld,\"cells_used\":%lld,"
+                 "\"cells_total\":%lld,\"utilization\":%.6f",
+            program->n_tiles, (long long)totals.tiles_used, (long long)totals.cells_used,
+            (long long)totals.cells_total, percent(totals.cells_used, totals.cells_total) / 100.0);
+    const bool done = describe_tiles(program, out, 1);
+    describe_kinds(program, table, out, 1);
+    fputs("}}\n", out);
+    return done;
 }
 
 aimrt_status aimrt_program_describe(const aimrt_program *program, FILE *out, int json)
 {
     if (!program || !out)
         return AIMRT_ERR_INVALID_ARG;
-    int *stamp = malloc((size_t)(program->n_tiles + 1) * sizeof *stamp);
-    int *all = calloc((size_t)program->n_tiles + 1, sizeof *all);
-    if (!stamp || !all) {
-        free(stamp);
-        free(all);
+    layer_table table = {0, NULL, NULL, NULL};
+    bool done = collect_layers(program, &table);
+    if (done)
+        done = json ? describe_json(program, &table, out) : describe_text(program, &table, out);
+    free_layers(&table);
+    if (!done)
         return AIMRT_ERR_NOMEM;
-    }
-    for (int i = 0; i < program->n_tiles; i++)
-        stamp[i] = -1;
-
-    json ? json_header(program, out) : text_header(program, out);
-    json ? json_tensors(program, out) : text_tensors(program, out);
-    fputs(json ? ",\"ops\":[" : "ops:\n", out);
-    usage total = {0, 0, 0};
-    for (int i = 0; i < program->n_ops; i++) {
-        const usage u = op_usage(program, &program->ops[i], stamp, i);
-        total.cells_used += u.cells_used;
-        op_usage(program, &program->ops[i], all, 1);
-        json ? json_op(program, i, u, out) : text_op(program, i, u, out);
-    }
-
-    int64_t cells_total = 0;
-    for (int i = 0; i < program->n_tiles; i++) {
-        cells_total += program->tiles[i].rows * program->tiles[i].cols;
-        total.tiles += all[i] == 1;
-    }
-    if (json) {
-        fprintf(out, "],\"tiles\":{\"count\":%d,\"used\":%lld,\"cells_used\":%lld,"
-                     "\"cells_total\":%lld,\"utilization\":%.6f",
-                program->n_tiles, (long long)total.tiles, (long long)total.cells_used,
-                (long long)cells_total, percent(total.cells_used, cells_total) / 100.0);
-        describe_tiles(program, out, json);
-        fputs("}}\n", out);
-    } else {
-        describe_tiles(program, out, json);
-        fprintf(out, "tiles: %d (%lld used by linear ops), %lld of %lld cells used (%.1f%%)\n",
-                program->n_tiles, (long long)total.tiles, (long long)total.cells_used,
-                (long long)cells_total, percent(total.cells_used, cells_total));
-    }
-
-    free(stamp);
-    free(all);
     return ferror(out) ? AIMRT_ERR_IO : AIMRT_OK;
 }

@@ -394,6 +394,18 @@ static const parse_error_case parse_errors[] = {
             "  %2 = linear %0, %1 : f32[N,2]   ; \"fc\" Gemm\n"
             "  map %1[0:4, 0:1] -> @t0[0, 0]   ; \"fc\" Gemm\n}\n",
      "t.ir:", "cover 4 of the 8 weights", "fc"},
+    /* f32[N,4] takes 16 bytes per sample, so bytes=64 is rejected. */
+    {HEADER INPUT_X "  %1 = relu %0 : f32[N,4]   ; \"r\" Relu\n"
+                    "  buffer %1 offset=0 bytes=64   ; \"r\" Relu\n}\n",
+     "t.ir:5:28:", "%1 takes 16 bytes per sample, not 64", "r"},
+    {HEADER INPUT_X "  buffer %0 offset=0 bytes=16\n}\n", "t.ir:4:10:",
+     "%0 is not the output of an op above", NULL},
+    /* Scheduled, but the 16-byte buffer at 64 runs past the 64-byte arena. */
+    {"aimcc-ir 1\nmodule \"m\" properties=[scheduled] {\n" INPUT_X
+     "  arena per_sample=64 fixed=0\n"
+     "  %1 = relu %0 : f32[N,4]   ; \"r\" Relu\n"
+     "  buffer %1 offset=64 bytes=16   ; \"r\" Relu\n}\n",
+     "t.ir:", "runs past the 64-byte per-sample arena", "r"},
 };
 
 static void test_ir_parse_errors_name_line(void **state)

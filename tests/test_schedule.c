@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aimrt/aimrt.h"
+#include "backend/emit.h"
 #include "frontend/onnx_import.h"
 #include "ir/ir.h"
 #include "passes/pass.h"
+#include "program_internal.h"
 
 #define ALIGN_BYTES 64
 
@@ -270,6 +273,39 @@ static void test_schedule_diamond_keeps_inputs(void **state)
     assert_int_equal(f->module->arena_bytes_per_sample, 3 * 128);
 }
 
+/* A batched activation whose stored dims[0] is 3 (an export batch) still
+ * takes 8 floats per sample: the schedule lays out 32 bytes, and the program
+ * must record the same length, with dims[0] = 1, or the runtime rejects it. */
+static void test_schedule_program_per_sample_bytes(void **state)
+{
+    fixture *f = *state;
+    const int64_t dims[2] = {1, 8};
+    aimcc_value *x = add_input(f, "x", 2, dims, true);
+    aimcc_value *h = add_unary(f, AIMRT_OP_RELU, "h", x);
+    aimcc_value *y = add_unary(f, AIMRT_OP_SIGMOID, "y", h);
+    assert_int_equal(aimcc_ir_module_add_output(f->module, y), AIMCC_OK);
+    h->dims[0] = 3;
+    run_schedule(f);
+    assert_int_equal(f->module->arena_bytes_per_sample, 2 * ALIGN_BYTES);
+
+    void *bytes = NULL;
+    size_t size = 0;
+    if (aimcc_emit_program_bytes(f->ctx, f->module, &bytes, &size) != AIMCC_OK)
+        fail_msg("emit failed: %s", aimcc_ctx_diag(f->ctx)->message);
+    aimrt_program *program = NULL;
+    aimrt_error error = {0};
+    if (aimrt_program_load(bytes, size, &program, &error) != AIMRT_OK)
+        fail_msg("the runtime rejects the program: %s", error.message);
+    const program_tensor *t = &program->tensors[program->ops[0].outputs[0]];
+    assert_true(t->batched);
+    assert_true(t->in_arena);
+    assert_int_equal(t->dims[0], 1);
+    assert_int_equal(t->data_length, 8 * sizeof(float));
+    assert_int_equal(t->data_offset, (uint64_t)h->buffer_offset);
+    aimrt_program_free(program);
+    free(bytes);
+}
+
 static void test_schedule_requires_mapped(void **state)
 {
     (void)state;
@@ -328,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schedule_outputs_live_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_splits_fixed_and_batched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_diamond_keeps_inputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schedule_program_per_sample_bytes, setup, teardown),
         cmocka_unit_test(test_schedule_requires_mapped),
         cmocka_unit_test(test_schedule_mnist_cnn_arena),
         cmocka_unit_test(test_schedule_resnet20_arena),
