@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ir/target.h"
+#include "passes/finite_weights.h"
 #include "passes/kind_layout.h"
 #include "passes/pass.h"
 
@@ -174,6 +175,9 @@ static bool producer_non_negative(const aimcc_op *op, sign_memo *memo)
         return aimrt_attr_float(op->attrs, op->n_attrs, AIMRT_ATTR_MIN, -INFINITY) >= 0.0f;
     case AIMRT_OP_MAX_POOL:
     case AIMRT_OP_AVG_POOL:
+    case AIMRT_OP_REDUCE_MEAN: /* GlobalAveragePool */
+    case AIMRT_OP_REDUCE_MAX:
+    case AIMRT_OP_REDUCE_SUM:
     case AIMRT_OP_RESHAPE:
     case AIMRT_OP_TRANSPOSE:
     case AIMRT_OP_IM2COL: /* its padding is zeros */
@@ -325,7 +329,10 @@ static aimcc_status quantize_run(aimcc_module *module, aimcc_ctx *ctx)
     sign_memo memo = {.state = calloc((size_t)module->n_values + 1, 1), .n = module->n_values};
     if (memo.state == NULL)
         return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
-    aimcc_status status = AIMCC_OK;
+    /* Canonicalize checked the weights it made; a module parsed from IR
+     * text skipped it, and a NaN has no scale to quantize with. */
+    aimcc_status status =
+        aimcc_check_finite_linear_weights(ctx, module, "the linear weight [inputs, outputs]");
     int n_layers = 0;
     int64_t n_kept = 0;
     for (aimcc_op *op = module->first; op != NULL && status == AIMCC_OK; op = op->next) {

@@ -5,7 +5,9 @@
  * detection, DequantizeLinear integers). The quantized LINEAR reference
  * kernel is checked against numpy, encode levels are decoded back with the
  * formulas of docs/tile-lowering.md, each pass's IR dump is parsed and printed
- * again, and the exact device must match the reference kernel bit for bit.
+ * again and compared with golden files, and the exact device must match the
+ * reference kernel bit for bit. It also covers the verifier's block bounds,
+ * non-finite weights and the tile usage that `aimcc inspect` prints.
  */
 #include "test_support.h"
 
@@ -15,6 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "aimrt/aimrt.h"
+#include "backend/emit.h"
 #include "data/quantize/quantize_refs.h"
 #include "ir/ir.h"
 #include "ir/target.h"
@@ -392,6 +398,28 @@ static void test_quantize_im2col_of_relu_unsigned(void **state)
     assert_int_equal(find_linear(f->module, "conv")->plan->input_sign, AIMRT_INPUT_UNSIGNED);
 }
 
+/* ReLU, then GlobalAveragePool (a REDUCE_MEAN over the spatial axes), then a
+ * classifier: the classifier's input is a mean of non-negative values. */
+static void test_quantize_mean_of_relu_unsigned(void **state)
+{
+    fixture *f = *state;
+    bind_target(f, "rram", NULL, 0);
+    const int64_t dims[4] = {1, 8, 3, 3};
+    aimcc_value *x =
+        aimcc_ir_value_add(f->module, "x", AIMCC_VALUE_INPUT, AIMRT_DTYPE_FLOAT, 4, dims, NULL);
+    x->batched = true;
+    assert_int_equal(aimcc_ir_module_add_input(f->module, x), AIMCC_OK);
+    aimcc_value *y = add_op(f, AIMRT_OP_RELU, "act", 1, &x, 0, NULL)->outputs[0];
+    const int64_t axes[2] = {2, 3};
+    const aimrt_attr mean_attrs[2] = {aimcc_ir_attr_ints(f->module, AIMRT_ATTR_AXES, 2, axes),
+                                      aimcc_ir_attr_int(f->module, AIMRT_ATTR_KEEPDIMS, 0)};
+    y = add_op(f, AIMRT_OP_REDUCE_MEAN, "pool", 1, &y, 2, mean_attrs)->outputs[0];
+    add_linear(f, "classifier", y, 8, 3, (float[24]){1.0f, -1.0f});
+    run_pass(f, &aimcc_pass_select_domain);
+    run_pass(f, &aimcc_pass_quantize);
+    assert_int_equal(find_linear(f->module, "classifier")->plan->input_sign, AIMRT_INPUT_UNSIGNED);
+}
+
 /* Folds DequantizeLinear(q i8 [4, 3], scale, axis) into an f32 constant, as
  * the frontend does, and returns its data. */
 static const float *fold_dequantize(fixture *f, const int8_t *q, const float *scale, int n_scale)
@@ -715,6 +743,135 @@ static void test_verify_rejects_wrong_slices(void **state)
         fail_msg("message \"%s\" lacks the slice counts", diag->message);
 }
 
+/* Moves fc's only block to tile column col and returns the verifier's status. */
+static aimcc_status verify_block_at(fixture *f, aimcc_op *op, int64_t col)
+{
+    assert_int_equal(op->n_blocks, 1);
+    op->blocks[0].tile_col = col;
+    return aimcc_ir_verify(f->ctx, f->module);
+}
+
+/* fc is 3x2 on 32x64 tiles. rram (differential, 2-bit cells) takes S * P =
+ * 4 * 2 = 8 tile columns per weight column, 16 in all, so the last column
+ * where the block fits is 64 - 16 = 48, although its 2 logical columns would
+ * fit up to 62. Before bit-slice the verifier takes S and P from the bits. */
+static void test_verify_block_physical_columns(void **state)
+{
+    fixture *f = *state;
+    static const char *const stages[] = {"map", "bit-slice"};
+    for (int i = 0; i < 2; i++) {
+        teardown(state);
+        setup(state);
+        f = *state;
+        aimcc_op *op = lower_hand_matrix(f, "rram", stages[i]);
+        assert_int_equal(verify_block_at(f, op, 48), AIMCC_OK);
+        assert_int_equal(verify_block_at(f, op, 49), AIMCC_ERR_INTERNAL);
+        const aimcc_diag *diag = aimcc_ctx_diag(f->ctx);
+        assert_string_equal(diag->node, "fc");
+        if (!strstr(diag->message, "16 tile columns") || !strstr(diag->message, "@t0 of 32x64"))
+            fail_msg("%s: message \"%s\" lacks the 16 tile columns of the block", stages[i],
+                     diag->message);
+    }
+}
+
+/* capdiv (offset, 1-bit cells) takes S = 8 columns per weight column plus 8
+ * reference columns: 2 * 8 + 8 = 24 tile columns, so column 40 is the last
+ * that fits. At 41 only the reference columns run past the tile. */
+static void test_verify_block_reference_columns(void **state)
+{
+    fixture *f = *state;
+    aimcc_op *op = lower_hand_matrix(f, "capdiv", "bit-slice");
+    assert_int_equal(verify_block_at(f, op, 40), AIMCC_OK);
+    assert_int_equal(verify_block_at(f, op, 41), AIMCC_ERR_INTERNAL);
+    const char *message = aimcc_ctx_diag(f->ctx)->message;
+    if (!strstr(message, "24 tile columns") || !strstr(message, "8 reference columns"))
+        fail_msg("message \"%s\" lacks the 24 tile columns and 8 reference columns", message);
+}
+
+/* ---- Non-finite weights ---- */
+
+/* Fails unless the last diagnostic is AIMCC_ERR_NUMERIC on node fc and its
+ * message names each of the given parts. */
+static void assert_numeric_error(fixture *f, aimcc_status status, const char *const *parts,
+                                 int n_parts)
+{
+    const aimcc_diag *diag = aimcc_ctx_diag(f->ctx);
+    if (status != AIMCC_ERR_NUMERIC)
+        fail_msg("status %d, expected AIMCC_ERR_NUMERIC: %s", (int)status, diag->message);
+    assert_string_equal(diag->node, "fc");
+    for (int i = 0; i < n_parts; i++)
+        if (!strstr(diag->message, parts[i]))
+            fail_msg("message \"%s\" lacks \"%s\"", diag->message, parts[i]);
+}
+
+/* A MatMul whose 4x3 weight has NaN at [2, 1] (flat index 7) fails in
+ * canonicalize on the float target (no target bound), before map or encode
+ * see it, naming the ONNX tensor, the index and what to do. */
+static void test_nan_weight_rejected_in_canonicalize(void **state)
+{
+    fixture *f = *state;
+    f->module->properties = AIMCC_PROP_IMPORTED;
+    float w[12];
+    for (int i = 0; i < 12; i++)
+        w[i] = 0.125f * (float)i;
+    w[7] = NAN;
+    w[10] = INFINITY;
+    const int64_t dims[2] = {4, 3};
+    aimcc_value *inputs[2] = {add_input(f, "x", 4),
+                              add_const(f, "fc.weight", AIMRT_DTYPE_FLOAT, 2, dims, w)};
+    aimcc_op *op = add_op(f, AIMRT_OP_MATMUL, "fc", 2, inputs, 0, NULL);
+    assert_int_equal(aimcc_ir_module_add_output(f->module, op->outputs[0]), AIMCC_OK);
+
+    const aimcc_status status = aimcc_pipeline_run(f->ctx, f->module, NULL);
+    static const char *const parts[] = {"\"fc.weight\"", "NaN at [2, 1]", "f32[4,3]",
+                                        "Replace the NaN"};
+    assert_numeric_error(f, status, parts, 4);
+    assert_string_equal(aimcc_ctx_diag(f->ctx)->pass, "canonicalize");
+}
+
+/* A canonical LINEAR (as parsed from IR text) with -inf in its weight fails
+ * in quantize on an integer kind instead of quantizing it to INT32_MIN. */
+static void test_inf_weight_rejected_in_quantize(void **state)
+{
+    fixture *f = *state;
+    bind_target(f, "rram", NULL, 0);
+    float w[6] = {1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f};
+    w[5] = -INFINITY;
+    add_linear(f, "fc", add_input(f, "x", 3), 3, 2, w);
+    run_pass(f, &aimcc_pass_select_domain);
+    const aimcc_status status = aimcc_pass_quantize.run(f->module, f->ctx);
+    static const char *const parts[] = {"-inf at [2, 1]", "linear weight", "f32[3,2]"};
+    assert_numeric_error(f, status, parts, 3);
+}
+
+/* A BatchNormalization with variance -1 and epsilon 0 folds a NaN scale
+ * into finite weights; canonicalize reports the folded linear weight. */
+static void test_folded_nan_weight_rejected(void **state)
+{
+    fixture *f = *state;
+    f->module->properties = AIMCC_PROP_IMPORTED;
+    static const float w[6] = {1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f};
+    const int64_t dims[2] = {3, 2}, channel[1] = {2};
+    aimcc_value *inputs[2] = {add_input(f, "x", 3),
+                              add_const(f, "fc.weight", AIMRT_DTYPE_FLOAT, 2, dims, w)};
+    aimcc_value *y = add_op(f, AIMRT_OP_MATMUL, "fc", 2, inputs, 0, NULL)->outputs[0];
+    static const float ones[2] = {1.0f, 1.0f}, zeros[2] = {0.0f, 0.0f};
+    static const float variance[2] = {1.0f, -1.0f};
+    aimcc_value *bn_inputs[5] = {
+        y, add_const(f, "bn.scale", AIMRT_DTYPE_FLOAT, 1, channel, ones),
+        add_const(f, "bn.bias", AIMRT_DTYPE_FLOAT, 1, channel, zeros),
+        add_const(f, "bn.mean", AIMRT_DTYPE_FLOAT, 1, channel, zeros),
+        add_const(f, "bn.var", AIMRT_DTYPE_FLOAT, 1, channel, variance)};
+    const aimrt_attr epsilon = aimcc_ir_attr_float(f->module, AIMRT_ATTR_EPSILON, 0.0f);
+    aimcc_op *bn = add_op(f, AIMRT_OP_BATCH_NORM, "bn", 5, bn_inputs, 1, &epsilon);
+    assert_int_equal(aimcc_ir_module_add_output(f->module, bn->outputs[0]), AIMCC_OK);
+
+    const aimcc_status status = aimcc_pipeline_run(f->ctx, f->module, NULL);
+    /* Column 1 of every row gets the NaN scale; row 0 is the first. */
+    static const char *const parts[] = {"folded from the model's constants", "NaN at [0, 1]"};
+    assert_numeric_error(f, status, parts, 2);
+}
+
 /* ---- Select-domain ---- */
 
 static void test_select_domain_first_kind_fits(void **state)
@@ -858,14 +1015,33 @@ static void test_ir_dumps_round_trip_each_pass(void **state)
     }
 }
 
+/* One golden sequence: two_layers.ir through every pass after canonicalize
+ * on a test target, with --set bindings that shrink its tiles. */
+typedef struct golden_case {
+    const char *target;
+    aimcc_binding sets[2];
+} golden_case;
+
 /*
- * Golden files in tests/data/ir/passes: NAME.ir (a canonical module) run
- * through select-domain and quantize on the rram test target must print as
- * NAME.select-domain.expected and NAME.quantize.expected.
+ * rram: differential on 2-bit cells takes S * P = 8 tile columns per weight
+ * column, so 3x16 tiles hold blocks of at most 3 rows and 2 weight columns:
+ * fc1 (4x3) splits into 4 blocks and every block gets a tile of its own.
+ * capdiv: offset on 1-bit cells takes 8 columns per weight column plus 8
+ * reference columns, so on 8x56 tiles fc1 (4 rows, 32 columns) and fc2
+ * (3 rows, 24 columns) pack diagonally onto one tile.
  */
-static void test_ir_golden_select_and_quantize(void **state)
+static const golden_case golden_cases[] = {
+    {"rram", {{"rows", "3"}, {"cols", "16"}}},
+    {"capdiv", {{"rows", "8"}, {"cols", "56"}}},
+};
+
+/* Parses tests/data/ir/passes/two_layers.ir, binds the case's target, runs
+ * every pass after canonicalize and returns the dump after each (caller
+ * frees them). */
+static void run_golden_case(const golden_case *c, char **dumps)
 {
-    fixture *f = *state;
+    fixture *f = NULL;
+    assert_int_equal(setup((void **)&f), 0);
     char path[1024];
     test_source_path(path, sizeof path, "tests/data/ir/passes/two_layers.ir");
     size_t size = 0;
@@ -876,24 +1052,132 @@ static void test_ir_golden_select_and_quantize(void **state)
         fail_msg("two_layers.ir: %s", aimcc_ctx_diag(f->ctx)->message);
     free(input);
     f->module = module;
-    bind_target(f, "rram", NULL, 0);
-
-    static const aimcc_pass *const passes[] = {&aimcc_pass_select_domain, &aimcc_pass_quantize};
-    for (int i = 0; i < 2; i++) {
-        run_pass(f, passes[i]);
-        char relative[256];
-        snprintf(relative, sizeof relative, "tests/data/ir/passes/two_layers.%s.expected",
-                 passes[i]->name);
-        test_source_path(path, sizeof path, relative);
-        char *expected = read_text(path, &size);
-        if (expected == NULL)
-            fail_msg("%s is missing", path);
-        char *actual = print_module(f->ctx, f->module);
-        assert_same_text(relative, expected, actual);
-        check_round_trip(relative, actual, strlen(actual));
-        free(actual);
-        free(expected);
+    bind_target(f, c->target, c->sets, 2);
+    for (int i = 0; aimcc_pipeline[i + 1] != NULL; i++) {
+        run_pass(f, aimcc_pipeline[i + 1]);
+        dumps[i] = print_module(f->ctx, f->module);
     }
+    teardown((void **)&f);
+}
+
+/*
+ * Golden files in tests/data/ir/passes: two_layers.ir (a canonical module)
+ * run through select-domain, quantize, map, bit-slice, encode and schedule
+ * must print as two_layers.TARGET.PASS.expected after each pass. The dumps
+ * must be the same on a second run and parse back to the same text.
+ */
+static void test_ir_golden_every_pass(void **state)
+{
+    (void)state;
+    enum { N_PASSES = 6 };
+    assert_string_equal(aimcc_pipeline[0]->name, "canonicalize");
+    assert_null(aimcc_pipeline[N_PASSES + 1]);
+    for (size_t c = 0; c < sizeof golden_cases / sizeof golden_cases[0]; c++) {
+        char *first[N_PASSES] = {0}, *second[N_PASSES] = {0};
+        run_golden_case(&golden_cases[c], first);
+        run_golden_case(&golden_cases[c], second);
+        for (int i = 0; i < N_PASSES; i++) {
+            char relative[256], path[1024];
+            snprintf(relative, sizeof relative, "tests/data/ir/passes/two_layers.%s.%s.expected",
+                     golden_cases[c].target, aimcc_pipeline[i + 1]->name);
+            assert_non_null(first[i]);
+            assert_same_text(relative, first[i], second[i]);
+            test_source_path(path, sizeof path, relative);
+            size_t size = 0;
+            char *expected = read_text(path, &size);
+            if (expected == NULL)
+                fail_msg("%s is missing", path);
+            assert_same_text(relative, expected, first[i]);
+            check_round_trip(relative, first[i], strlen(first[i]));
+            free(expected);
+            free(first[i]);
+            free(second[i]);
+        }
+    }
+}
+
+/* Compiles two_layers.ir for the capdiv golden case and returns what
+ * aimrt_program_describe prints (caller frees). */
+static char *describe_golden_capdiv(int json)
+{
+    fixture *f = NULL;
+    assert_int_equal(setup((void **)&f), 0);
+    char path[1024];
+    test_source_path(path, sizeof path, "tests/data/ir/passes/two_layers.ir");
+    size_t size = 0;
+    char *input = read_text(path, &size);
+    assert_non_null(input);
+    if (aimcc_ir_parse(f->ctx, f->arena, input, size, "two_layers.ir", &f->module) != AIMCC_OK)
+        fail_msg("two_layers.ir: %s", aimcc_ctx_diag(f->ctx)->message);
+    free(input);
+    bind_target(f, golden_cases[1].target, golden_cases[1].sets, 2);
+    for (int i = 1; aimcc_pipeline[i] != NULL; i++)
+        run_pass(f, aimcc_pipeline[i]);
+
+    void *bytes = NULL;
+    if (aimcc_emit_program_bytes(f->ctx, f->module, &bytes, &size) != AIMCC_OK)
+        fail_msg("emit failed: %s", aimcc_ctx_diag(f->ctx)->message);
+    aimrt_program *program = NULL;
+    aimrt_error error = {0};
+    if (aimrt_program_load(bytes, size, &program, &error) != AIMRT_OK)
+        fail_msg("load failed: %s", error.message);
+    char *text = NULL;
+    FILE *out = open_memstream(&text, &size);
+    assert_non_null(out);
+    assert_int_equal(aimrt_program_describe(program, out, json), AIMRT_OK);
+    fclose(out);
+    aimrt_program_free(program);
+    free(bytes);
+    teardown((void **)&f);
+    return text;
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+    if (!strstr(text, part))
+        fail_msg("the description lacks \"%s\":\n%s", part, text);
+}
+
+/*
+ * fc1 (4x3) takes 4 rows and 3 * 8 + 8 = 32 columns and fc2 (3x2) 3 rows and
+ * 2 * 8 + 8 = 24 columns of one 8x56 tile (448 cells): 128 + 72 = 200 cells,
+ * 44.6%; fc1 alone uses 28.6% of it and fc2 16.1%. The packing puts fc2
+ * diagonally after fc1, at row 4 and column 32.
+ */
+static void test_inspect_shows_packed_layers(void **state)
+{
+    (void)state;
+    char *text = describe_golden_capdiv(0);
+    assert_contains(text, "\"fc1\" (Gemm): 4x3 weights in 1 block on tile @0, shared with 1 "
+                          "other layer; 128 cells, 28.6% utilization");
+    assert_contains(text, "\"fc2\" (MatMul): 3x2 weights in 1 block on tile @0, shared with 1 "
+                          "other layer; 72 cells, 16.1% utilization");
+    assert_contains(text, "@0 kind 0 8x56, 200 cells used (44.6%): \"fc1\" \"fc2\"\n"
+                          "      rows 0:4, columns 0:32: \"fc1\" W[0:4, 0:3]\n"
+                          "      rows 4:7, columns 32:56: \"fc2\" W[0:3, 0:2]\n"
+                          "      in use: rows 0:7 of 8, columns 0:56 of 56\n");
+    assert_contains(text, "kind 0 \"capdiv\" (8x56, S * P = 8 tile columns per weight column "
+                          "plus 8 reference columns per block): 1 tile holds 2 layers in 2 "
+                          "blocks; 200 of 448 cells used (44.6%); 1 tile shared by several "
+                          "layers");
+    free(text);
+
+    char *json = describe_golden_capdiv(1);
+    cJSON *root = cJSON_Parse(json);
+    if (root == NULL)
+        fail_msg("the JSON description does not parse:\n%s", json);
+    const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
+    assert_int_equal(cJSON_GetArraySize(layers), 2);
+    const cJSON *fc2 = cJSON_GetArrayItem(layers, 1);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(fc2, "node")->valuestring, "fc2");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(fc2, "cells_used")->valueint, 72);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(fc2, "shared_tiles")->valueint, 1);
+    const cJSON *tiles = cJSON_GetObjectItemCaseSensitive(root, "tiles");
+    const cJSON *kind = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(tiles, "kinds"), 0);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(kind, "cells_used")->valueint, 200);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(kind, "cells_total")->valueint, 448);
+    cJSON_Delete(root);
+    free(json);
 }
 
 /* ---- Exact device against the reference kernel ---- */
@@ -969,6 +1253,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quantize_clip_below_zero_signed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quantize_tanh_input_signed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quantize_im2col_of_relu_unsigned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quantize_mean_of_relu_unsigned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quantize_keeps_dequantized_integers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quantize_keeps_per_tensor_integers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quantize_narrow_weights_requantize, setup, teardown),
@@ -979,10 +1264,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_encode_float_levels_are_weights, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_rejects_level_out_of_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_rejects_wrong_slices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_block_physical_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_block_reference_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nan_weight_rejected_in_canonicalize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inf_weight_rejected_in_quantize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_folded_nan_weight_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select_domain_first_kind_fits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select_domain_no_kind_fits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ir_dumps_round_trip_each_pass, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ir_golden_select_and_quantize, setup, teardown),
+        cmocka_unit_test(test_ir_golden_every_pass),
+        cmocka_unit_test(test_inspect_shows_packed_layers),
         cmocka_unit_test(test_exact_device_matches_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
