@@ -140,9 +140,9 @@ static double *draws_alloc(void)
     return v;
 }
 
-static sim_static_key cell_key(uint32_t tile, uint64_t cell)
+static aimrt_sim_static_key cell_key(uint32_t tile, uint64_t cell)
 {
-    return (sim_static_key){.seed = SEED, .tile = tile, .effect = 0, .cell = cell};
+    return (aimrt_sim_static_key){.seed = SEED, .tile = tile, .effect = 0, .cell = cell};
 }
 
 /* ---- random streams ---- */
@@ -154,51 +154,51 @@ static sim_static_key cell_key(uint32_t tile, uint64_t cell)
 static void test_random_philox_known_answers(void **state)
 {
     (void)state;
-    const sim_static_key s = {.seed = UINT64_C(0x299f31d0a4093822),
+    const aimrt_sim_static_key s = {.seed = UINT64_C(0x299f31d0a4093822),
                               .tile = 0x85a308d3u,
                               .effect = 0x03u,
                               .cell = UINT64_C(0x0070734413198a2e)};
     const double u_static = (0.5 + (double)(UINT64_C(0x94fdccebd16cfe09) >> 12)) * 0x1p-52;
-    assert_true(sim_uniform_static(&s, 0x243f6a88u) == u_static);
+    assert_true(aimrt_sim_uniform_static(&s, 0x243f6a88u) == u_static);
 
     const double u2 = (0.5 + (double)(UINT64_C(0x24126ea15001e420) >> 12)) * 0x1p-52;
     const double z_static = sqrt(-2.0 * log(u_static)) * cos(2.0 * PI * u2);
-    assert_true(fabs(sim_normal_static(&s, 0x243f6a88u) - z_static) <= 1e-15);
+    assert_true(fabs(aimrt_sim_normal_static(&s, 0x243f6a88u) - z_static) <= 1e-15);
 
-    const sim_dynamic_key d = {.seed = UINT64_MAX,
+    const aimrt_sim_dynamic_key d = {.seed = UINT64_MAX,
                                .tile = 0x7fffu,
                                .effect = 0xffu,
-                               .sample = SIM_RANDOM_DYNAMIC_MAX_SAMPLE,
-                               .mvm = SIM_RANDOM_DYNAMIC_MAX_MVM,
-                               .column = SIM_RANDOM_DYNAMIC_MAX_COLUMN};
+                               .sample = AIMRT_SIM_RANDOM_DYNAMIC_MAX_SAMPLE,
+                               .mvm = AIMRT_SIM_RANDOM_DYNAMIC_MAX_MVM,
+                               .column = AIMRT_SIM_RANDOM_DYNAMIC_MAX_COLUMN};
     const double u_dynamic = (0.5 + (double)(UINT64_C(0x41c83b0e408f276d) >> 12)) * 0x1p-52;
-    assert_true(sim_uniform_dynamic(&d, 0xffu) == u_dynamic);
+    assert_true(aimrt_sim_uniform_dynamic(&d, 0xffu) == u_dynamic);
 }
 
 static void test_random_same_key_same_bits(void **state)
 {
     (void)state;
-    const sim_static_key s = {SEED, 7, SIM_EFFECT_PROGRAMMING, 12345};
-    const sim_static_key s_copy = s;
-    const sim_dynamic_key d = {SEED, 3, SIM_EFFECT_READ_NOISE, 99, 5, 17};
-    const sim_dynamic_key d_copy = d;
+    const aimrt_sim_static_key s = {SEED, 7, AIMRT_SIM_EFFECT_PROGRAMMING, 12345};
+    const aimrt_sim_static_key s_copy = s;
+    const aimrt_sim_dynamic_key d = {SEED, 3, AIMRT_SIM_EFFECT_READ_NOISE, 99, 5, 17};
+    const aimrt_sim_dynamic_key d_copy = d;
     for (uint32_t i = 0; i < 8; i++) {
-        assert_true(sim_uniform_static(&s, i) == sim_uniform_static(&s_copy, i));
-        assert_true(sim_normal_static(&s, i) == sim_normal_static(&s_copy, i));
-        assert_true(sim_uniform_dynamic(&d, i) == sim_uniform_dynamic(&d_copy, i));
-        assert_true(sim_normal_dynamic(&d, i) == sim_normal_dynamic(&d_copy, i));
+        assert_true(aimrt_sim_uniform_static(&s, i) == aimrt_sim_uniform_static(&s_copy, i));
+        assert_true(aimrt_sim_normal_static(&s, i) == aimrt_sim_normal_static(&s_copy, i));
+        assert_true(aimrt_sim_uniform_dynamic(&d, i) == aimrt_sim_uniform_dynamic(&d_copy, i));
+        assert_true(aimrt_sim_normal_dynamic(&d, i) == aimrt_sim_normal_dynamic(&d_copy, i));
     }
 }
 
 static void test_random_draws_independent_of_order(void **state)
 {
     (void)state;
-    const sim_static_key s = {SEED, 1, SIM_EFFECT_FAULT, 42};
+    const aimrt_sim_static_key s = {SEED, 1, AIMRT_SIM_EFFECT_FAULT, 42};
     double forward[16], backward[16];
     for (int i = 0; i < 16; i++)
-        forward[i] = sim_normal_static(&s, (uint32_t)i);
+        forward[i] = aimrt_sim_normal_static(&s, (uint32_t)i);
     for (int i = 15; i >= 0; i--)
-        backward[i] = sim_normal_static(&s, (uint32_t)i);
+        backward[i] = aimrt_sim_normal_static(&s, (uint32_t)i);
     for (int i = 0; i < 16; i++)
         assert_true(forward[i] == backward[i]);
 }
@@ -206,50 +206,50 @@ static void test_random_draws_independent_of_order(void **state)
 static void test_random_each_field_changes_value(void **state)
 {
     (void)state;
-    const sim_static_key s = {SEED, 2, SIM_EFFECT_PROGRAMMING, 1000};
-    const double base_static = sim_uniform_static(&s, 0);
-    sim_static_key other = s;
+    const aimrt_sim_static_key s = {SEED, 2, AIMRT_SIM_EFFECT_PROGRAMMING, 1000};
+    const double base_static = aimrt_sim_uniform_static(&s, 0);
+    aimrt_sim_static_key other = s;
     other.seed++;
-    assert_true(sim_uniform_static(&other, 0) != base_static);
+    assert_true(aimrt_sim_uniform_static(&other, 0) != base_static);
     other = s;
     other.tile++;
-    assert_true(sim_uniform_static(&other, 0) != base_static);
+    assert_true(aimrt_sim_uniform_static(&other, 0) != base_static);
     other = s;
-    other.effect = SIM_EFFECT_DRIFT_NU;
-    assert_true(sim_uniform_static(&other, 0) != base_static);
+    other.effect = AIMRT_SIM_EFFECT_DRIFT_NU;
+    assert_true(aimrt_sim_uniform_static(&other, 0) != base_static);
     other = s;
     other.cell++;
-    assert_true(sim_uniform_static(&other, 0) != base_static);
+    assert_true(aimrt_sim_uniform_static(&other, 0) != base_static);
     other = s;
     other.cell += UINT64_C(1) << 40; /* high cell bits reach the counter too */
-    assert_true(sim_uniform_static(&other, 0) != base_static);
-    assert_true(sim_uniform_static(&s, 1) != base_static);
+    assert_true(aimrt_sim_uniform_static(&other, 0) != base_static);
+    assert_true(aimrt_sim_uniform_static(&s, 1) != base_static);
 
-    const sim_dynamic_key d = {SEED, 2, SIM_EFFECT_PROGRAMMING, 1000, 0, 0};
-    const double base_dynamic = sim_uniform_dynamic(&d, 0);
-    assert_true(base_dynamic != sim_uniform_static(&(sim_static_key){SEED, 2, 1, 1000}, 0));
-    sim_dynamic_key dother = d;
+    const aimrt_sim_dynamic_key d = {SEED, 2, AIMRT_SIM_EFFECT_PROGRAMMING, 1000, 0, 0};
+    const double base_dynamic = aimrt_sim_uniform_dynamic(&d, 0);
+    assert_true(base_dynamic != aimrt_sim_uniform_static(&(aimrt_sim_static_key){SEED, 2, 1, 1000}, 0));
+    aimrt_sim_dynamic_key dother = d;
     dother.seed++;
-    assert_true(sim_uniform_dynamic(&dother, 0) != base_dynamic);
+    assert_true(aimrt_sim_uniform_dynamic(&dother, 0) != base_dynamic);
     dother = d;
     dother.tile++;
-    assert_true(sim_uniform_dynamic(&dother, 0) != base_dynamic);
+    assert_true(aimrt_sim_uniform_dynamic(&dother, 0) != base_dynamic);
     dother = d;
-    dother.effect = SIM_EFFECT_OUTPUT_NOISE;
-    assert_true(sim_uniform_dynamic(&dother, 0) != base_dynamic);
+    dother.effect = AIMRT_SIM_EFFECT_OUTPUT_NOISE;
+    assert_true(aimrt_sim_uniform_dynamic(&dother, 0) != base_dynamic);
     dother = d;
     dother.sample++;
-    assert_true(sim_uniform_dynamic(&dother, 0) != base_dynamic);
+    assert_true(aimrt_sim_uniform_dynamic(&dother, 0) != base_dynamic);
     dother = d;
     dother.sample += INT64_C(1) << 36;
-    assert_true(sim_uniform_dynamic(&dother, 0) != base_dynamic);
+    assert_true(aimrt_sim_uniform_dynamic(&dother, 0) != base_dynamic);
     dother = d;
     dother.mvm++;
-    assert_true(sim_uniform_dynamic(&dother, 0) != base_dynamic);
+    assert_true(aimrt_sim_uniform_dynamic(&dother, 0) != base_dynamic);
     dother = d;
     dother.column++;
-    assert_true(sim_uniform_dynamic(&dother, 0) != base_dynamic);
-    assert_true(sim_uniform_dynamic(&d, 1) != base_dynamic);
+    assert_true(aimrt_sim_uniform_dynamic(&dother, 0) != base_dynamic);
+    assert_true(aimrt_sim_uniform_dynamic(&d, 1) != base_dynamic);
 }
 
 static void test_random_uniform_moments(void **state)
@@ -258,10 +258,10 @@ static void test_random_uniform_moments(void **state)
     double *v = draws_alloc();
     double *w = draws_alloc();
     for (int64_t k = 0; k < N_DRAWS; k++) {
-        const sim_static_key s = {SEED, 5, SIM_EFFECT_FAULT, (uint64_t)k};
-        const sim_dynamic_key d = {SEED, 5, SIM_EFFECT_ADC, k / 64, k % 64, 3};
-        v[k] = sim_uniform_static(&s, 0);
-        w[k] = sim_uniform_dynamic(&d, 0);
+        const aimrt_sim_static_key s = {SEED, 5, AIMRT_SIM_EFFECT_FAULT, (uint64_t)k};
+        const aimrt_sim_dynamic_key d = {SEED, 5, AIMRT_SIM_EFFECT_ADC, k / 64, k % 64, 3};
+        v[k] = aimrt_sim_uniform_static(&s, 0);
+        w[k] = aimrt_sim_uniform_dynamic(&d, 0);
         assert_true(v[k] > 0.0 && v[k] < 1.0);
         assert_true(w[k] > 0.0 && w[k] < 1.0);
     }
@@ -281,10 +281,10 @@ static void test_random_normal_moments(void **state)
     double *v = draws_alloc();
     double *w = draws_alloc();
     for (int64_t k = 0; k < N_DRAWS; k++) {
-        const sim_static_key s = {SEED, 6, SIM_EFFECT_PROGRAMMING, (uint64_t)k};
-        const sim_dynamic_key d = {SEED, 6, SIM_EFFECT_READ_NOISE, k, 0, 0};
-        v[k] = sim_normal_static(&s, 0);
-        w[k] = sim_normal_dynamic(&d, 0);
+        const aimrt_sim_static_key s = {SEED, 6, AIMRT_SIM_EFFECT_PROGRAMMING, (uint64_t)k};
+        const aimrt_sim_dynamic_key d = {SEED, 6, AIMRT_SIM_EFFECT_READ_NOISE, k, 0, 0};
+        v[k] = aimrt_sim_normal_static(&s, 0);
+        w[k] = aimrt_sim_normal_dynamic(&d, 0);
         assert_true(isfinite(v[k]) && isfinite(w[k]));
     }
     check_stats("normal static", v, N_DRAWS, 0.0, 1.0);
@@ -343,7 +343,7 @@ static void test_pcm_programming_noise_moments(void **state)
         const double sigma_us =
             0.26348 + 1.9650 * pcm_table[r].g - 1.1731 * pcm_table[r].g * pcm_table[r].g;
         for (int64_t k = 0; k < N_DRAWS; k++) {
-            const sim_static_key cell = cell_key((uint32_t)r, (uint64_t)k);
+            const aimrt_sim_static_key cell = cell_key((uint32_t)r, (uint64_t)k);
             v[k] = aimrt_sim_pcm_program_cell(&p, g_us, &cell);
             assert_true(v[k] >= 0.0);
         }
@@ -357,7 +357,7 @@ static void test_pcm_programming_noise_moments(void **state)
     /* A zero target is clipped at 0 about half the time, never below. */
     int64_t zeros = 0;
     for (int64_t k = 0; k < N_DRAWS; k++) {
-        const sim_static_key cell = cell_key(99, (uint64_t)k);
+        const aimrt_sim_static_key cell = cell_key(99, (uint64_t)k);
         const double g = aimrt_sim_pcm_program_cell(&p, 0.0, &cell);
         assert_true(g >= 0.0);
         zeros += g == 0.0;
@@ -414,7 +414,7 @@ static void test_pcm_drift_factor_expectation(void **state)
         check_close(label, e_hour / exp(-mu * log_hour) - 1.0, cases[c].hour_excess, 5e-5);
 
         for (int64_t k = 0; k < N_DRAWS; k++) {
-            const sim_static_key cell = cell_key(10 + (uint32_t)c, (uint64_t)k);
+            const aimrt_sim_static_key cell = cell_key(10 + (uint32_t)c, (uint64_t)k);
             const double nu = aimrt_sim_pcm_drift_nu_cell(&p, g_us, &cell);
             assert_true(nu >= 0.0);
             hour[k] = aimrt_sim_pcm_drift_factor(&p, nu, hour_s);
@@ -443,7 +443,7 @@ static void test_pcm_read_noise_moments(void **state)
         const double nu = row->mu_nu;
         const double g_drift_us = g_us * aimrt_sim_pcm_drift_factor(&p, nu, day_s);
         for (int64_t k = 0; k < N_DRAWS; k++) {
-            const sim_static_key cell = cell_key(20 + (uint32_t)c, (uint64_t)k);
+            const aimrt_sim_static_key cell = cell_key(20 + (uint32_t)c, (uint64_t)k);
             v[k] = aimrt_sim_pcm_at_time_cell(&p, g_us, nu, day_s, &cell) / g_drift_us;
         }
         /* G / G_drift = max(0, 1 + r z), r = Q_s sqrt(ln((t + t0 + t_read) / (2 t_read))). */
@@ -473,7 +473,7 @@ static void test_pcm_drift_only_exact_scaling(void **state)
     const double times_s[] = {0.0, 1.0, hour_s, day_s, 3.15e7};
     for (int64_t k = 0; k < 1000; k++) {
         const double g_target_us = 25.0 * (double)(k + 1) / 1000.0;
-        const sim_static_key cell = cell_key(30, (uint64_t)k);
+        const aimrt_sim_static_key cell = cell_key(30, (uint64_t)k);
         const double g_prog_us = aimrt_sim_pcm_program_cell(&p, g_target_us, &cell);
         assert_true(g_prog_us == g_target_us);
         const double nu = aimrt_sim_pcm_drift_nu_cell(&p, g_target_us, &cell);
@@ -583,12 +583,12 @@ static void test_prog_noise_relative_std(void **state)
     const aimrt_sim_prog_noise_params of_target = {
         .s_rel = 0.05, .reference = AIMRT_SIM_PROG_NOISE_OF_TARGET, .g_max_us = 40.0};
     for (int64_t k = 0; k < N_DRAWS; k++) {
-        const sim_static_key cell = cell_key(40, (uint64_t)k);
+        const aimrt_sim_static_key cell = cell_key(40, (uint64_t)k);
         v[k] = aimrt_sim_prog_noise_cell(&of_max, 20.0, &cell);
     }
     check_stats("relative to G_max, G_T 20 uS", v, N_DRAWS, 20.0, 4.0);
     for (int64_t k = 0; k < N_DRAWS; k++) {
-        const sim_static_key cell = cell_key(41, (uint64_t)k);
+        const aimrt_sim_static_key cell = cell_key(41, (uint64_t)k);
         v[k] = aimrt_sim_prog_noise_cell(&of_target, 10.0, &cell);
     }
     check_stats("relative to G_T, G_T 10 uS", v, N_DRAWS, 10.0, 0.25);
@@ -602,7 +602,7 @@ static void test_fault_fractions_match_p(void **state)
     const aimrt_sim_window_params window = {.g_min_us = 0.5, .g_max_us = 25.0, .n_levels = 8};
     int64_t counts[AIMRT_SIM_FAULT_COUNT] = {0};
     for (int64_t k = 0; k < N_DRAWS; k++) {
-        const sim_static_key cell = cell_key(50, (uint64_t)k);
+        const aimrt_sim_static_key cell = cell_key(50, (uint64_t)k);
         aimrt_sim_fault fault;
         const double g = aimrt_sim_fault_cell(&faults, &window, 12.3, &cell, &fault);
         counts[fault]++;
@@ -642,7 +642,7 @@ static void test_rram_drift_log_time(void **state)
 
     /* Before 1 s the time is clamped to 1 s: no mean shift, spread 0.4118 uS. */
     for (int64_t k = 0; k < N_DRAWS; k++) {
-        const sim_static_key cell = cell_key(60, (uint64_t)k);
+        const aimrt_sim_static_key cell = cell_key(60, (uint64_t)k);
         v[k] = aimrt_sim_rram_at_time_cell(&p, 30.0, 30.7, 0.5, &cell);
     }
     check_stats("RRAM G at 0.5 s (uS)", v, N_DRAWS, 30.0, 0.4118 * 0.4118);
@@ -651,7 +651,7 @@ static void test_rram_drift_log_time(void **state)
     const double log_day = log(day_s);
     const double spread = 0.0420 * log_day + 0.4118;
     for (int64_t k = 0; k < N_DRAWS; k++) {
-        const sim_static_key cell = cell_key(61, (uint64_t)k);
+        const aimrt_sim_static_key cell = cell_key(61, (uint64_t)k);
         v[k] = aimrt_sim_rram_at_time_cell(&p, 30.0, 30.7, day_s, &cell);
     }
     check_stats("RRAM G at 1 day (uS)", v, N_DRAWS, 30.0 - 0.0890 * log_day, spread * spread);

@@ -134,11 +134,11 @@ double aimrt_sim_prog_noise_apply_us(const aimrt_sim_prog_noise_params *p, doubl
 }
 
 double aimrt_sim_prog_noise_cell(const aimrt_sim_prog_noise_params *p, double g_target_us,
-                                 const sim_static_key *cell)
+                                 const aimrt_sim_static_key *cell)
 {
-    sim_static_key key = *cell;
-    key.effect = SIM_EFFECT_PROGRAMMING;
-    return aimrt_sim_prog_noise_apply_us(p, g_target_us, sim_normal_static(&key, 0));
+    aimrt_sim_static_key key = *cell;
+    key.effect = AIMRT_SIM_EFFECT_PROGRAMMING;
+    return aimrt_sim_prog_noise_apply_us(p, g_target_us, aimrt_sim_normal_static(&key, 0));
 }
 
 aimrt_sim_fault aimrt_sim_fault_classify(const aimrt_sim_fault_params *p, double u)
@@ -169,16 +169,16 @@ double aimrt_sim_fault_apply_us(aimrt_sim_fault fault, const aimrt_sim_window_pa
 }
 
 double aimrt_sim_fault_cell(const aimrt_sim_fault_params *p, const aimrt_sim_window_params *window,
-                            double g_us, const sim_static_key *cell, aimrt_sim_fault *fault)
+                            double g_us, const aimrt_sim_static_key *cell, aimrt_sim_fault *fault)
 {
-    sim_static_key key = *cell;
-    key.effect = SIM_EFFECT_FAULT;
-    const aimrt_sim_fault drawn = aimrt_sim_fault_classify(p, sim_uniform_static(&key, 0));
+    aimrt_sim_static_key key = *cell;
+    key.effect = AIMRT_SIM_EFFECT_FAULT;
+    const aimrt_sim_fault drawn = aimrt_sim_fault_classify(p, aimrt_sim_uniform_static(&key, 0));
     if (fault)
         *fault = drawn;
     if (drawn != AIMRT_SIM_FAULT_RANDOM)
         return aimrt_sim_fault_apply_us(drawn, window, g_us, 0.0);
-    return aimrt_sim_fault_apply_us(drawn, window, g_us, sim_uniform_static(&key, 1));
+    return aimrt_sim_fault_apply_us(drawn, window, g_us, aimrt_sim_uniform_static(&key, 1));
 }
 
 void aimrt_sim_rram_drift_params_defaults(aimrt_sim_rram_drift_params *p)
@@ -210,9 +210,9 @@ double aimrt_sim_rram_at_time_us(const aimrt_sim_rram_drift_params *p, double g_
 }
 
 double aimrt_sim_rram_at_time_cell(const aimrt_sim_rram_drift_params *p, double g_target_us,
-                                   double g_prog_us, double t_s, const sim_static_key *cell)
+                                   double g_prog_us, double t_s, const aimrt_sim_static_key *cell)
 {
-    sim_static_key key = *cell;
-    key.effect = SIM_EFFECT_DRIFT_NU;
-    return aimrt_sim_rram_at_time_us(p, g_target_us, g_prog_us, t_s, sim_normal_static(&key, 0));
+    aimrt_sim_static_key key = *cell;
+    key.effect = AIMRT_SIM_EFFECT_DRIFT_NU;
+    return aimrt_sim_rram_at_time_us(p, g_target_us, g_prog_us, t_s, aimrt_sim_normal_static(&key, 0));
 }

@@ -95,10 +95,10 @@ double aimrt_sim_prog_noise_sigma_us(const aimrt_sim_prog_noise_params *params, 
 double aimrt_sim_prog_noise_apply_us(const aimrt_sim_prog_noise_params *params, double g_target_us,
                                      double z);
 
-/* The same for one device, drawn from its SIM_EFFECT_PROGRAMMING stream (the
+/* The same for one device, drawn from its AIMRT_SIM_EFFECT_PROGRAMMING stream (the
  * effect field of cell is replaced). */
 double aimrt_sim_prog_noise_cell(const aimrt_sim_prog_noise_params *params, double g_target_us,
-                                 const sim_static_key *cell);
+                                 const aimrt_sim_static_key *cell);
 
 /* Returns the fault of a device for a uniform draw u in (0, 1): SA0 when
  * u < p_sa0, SA1 below p_sa0 + p_sa1, RANDOM below the sum of all three. */
@@ -110,13 +110,13 @@ aimrt_sim_fault aimrt_sim_fault_classify(const aimrt_sim_fault_params *params, d
 double aimrt_sim_fault_apply_us(aimrt_sim_fault fault, const aimrt_sim_window_params *window,
                                 double g_us, double u);
 
-/* Draws the fault of one device from its SIM_EFFECT_FAULT stream (draw 0
+/* Draws the fault of one device from its AIMRT_SIM_EFFECT_FAULT stream (draw 0
  * classifies, draw 1 places a random fault) and returns its conductance. A
  * stuck device ignores programming noise and drift, so callers apply those
  * only when *fault is AIMRT_SIM_FAULT_NONE. fault may be NULL. */
 double aimrt_sim_fault_cell(const aimrt_sim_fault_params *params,
                             const aimrt_sim_window_params *window, double g_us,
-                            const sim_static_key *cell, aimrt_sim_fault *fault);
+                            const aimrt_sim_static_key *cell, aimrt_sim_fault *fault);
 
 /* Fills the CMO/HfOx fit of aihwkit's ReRamCMONoiseModel and t_min_s = 1 s. */
 void aimrt_sim_rram_drift_params_defaults(aimrt_sim_rram_drift_params *params);
@@ -127,8 +127,8 @@ void aimrt_sim_rram_drift_params_defaults(aimrt_sim_rram_drift_params *params);
 double aimrt_sim_rram_at_time_us(const aimrt_sim_rram_drift_params *params, double g_target_us,
                                  double g_prog_us, double t_s, double z);
 
-/* The same for one device, drawn from its SIM_EFFECT_DRIFT_NU stream. */
+/* The same for one device, drawn from its AIMRT_SIM_EFFECT_DRIFT_NU stream. */
 double aimrt_sim_rram_at_time_cell(const aimrt_sim_rram_drift_params *params, double g_target_us,
-                                   double g_prog_us, double t_s, const sim_static_key *cell);
+                                   double g_prog_us, double t_s, const aimrt_sim_static_key *cell);
 
 #endif

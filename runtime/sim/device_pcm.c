@@ -169,29 +169,29 @@ double aimrt_sim_pcm_at_time_us(const aimrt_sim_pcm_params *p, double g_prog_us,
     return g_us > 0.0 ? g_us : 0.0;
 }
 
-static double cell_normal(const sim_static_key *cell, sim_effect effect)
+static double cell_normal(const aimrt_sim_static_key *cell, aimrt_sim_effect effect)
 {
-    sim_static_key key = *cell;
+    aimrt_sim_static_key key = *cell;
     key.effect = (uint32_t)effect;
-    return sim_normal_static(&key, 0);
+    return aimrt_sim_normal_static(&key, 0);
 }
 
 double aimrt_sim_pcm_program_cell(const aimrt_sim_pcm_params *p, double g_target_us,
-                                  const sim_static_key *cell)
+                                  const aimrt_sim_static_key *cell)
 {
-    return aimrt_sim_pcm_program_us(p, g_target_us, cell_normal(cell, SIM_EFFECT_PROGRAMMING));
+    return aimrt_sim_pcm_program_us(p, g_target_us, cell_normal(cell, AIMRT_SIM_EFFECT_PROGRAMMING));
 }
 
 double aimrt_sim_pcm_drift_nu_cell(const aimrt_sim_pcm_params *p, double g_target_us,
-                                   const sim_static_key *cell)
+                                   const aimrt_sim_static_key *cell)
 {
-    return aimrt_sim_pcm_drift_nu(p, g_target_us, cell_normal(cell, SIM_EFFECT_DRIFT_NU));
+    return aimrt_sim_pcm_drift_nu(p, g_target_us, cell_normal(cell, AIMRT_SIM_EFFECT_DRIFT_NU));
 }
 
 double aimrt_sim_pcm_at_time_cell(const aimrt_sim_pcm_params *p, double g_prog_us, double nu,
-                                  double t_s, const sim_static_key *cell)
+                                  double t_s, const aimrt_sim_static_key *cell)
 {
-    const double z = cell_normal(cell, SIM_EFFECT_READ_NOISE_ACCUMULATED);
+    const double z = cell_normal(cell, AIMRT_SIM_EFFECT_READ_NOISE_ACCUMULATED);
     return aimrt_sim_pcm_at_time_us(p, g_prog_us, nu, t_s, z);
 }
 

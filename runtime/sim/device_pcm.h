@@ -105,23 +105,23 @@ double aimrt_sim_pcm_at_time_us(const aimrt_sim_pcm_params *params, double g_pro
 /*
  * The same three static steps for one device, each drawing from its own
  * stream: cell gives the seed, tile and cell, and its effect field is
- * replaced by SIM_EFFECT_PROGRAMMING, SIM_EFFECT_DRIFT_NU or
- * SIM_EFFECT_READ_NOISE_ACCUMULATED. The accumulated read noise of a device
+ * replaced by AIMRT_SIM_EFFECT_PROGRAMMING, AIMRT_SIM_EFFECT_DRIFT_NU or
+ * AIMRT_SIM_EFFECT_READ_NOISE_ACCUMULATED. The accumulated read noise of a device
  * uses one draw at every t, so the device follows one trajectory over time.
  */
 double aimrt_sim_pcm_program_cell(const aimrt_sim_pcm_params *params, double g_target_us,
-                                  const sim_static_key *cell);
+                                  const aimrt_sim_static_key *cell);
 double aimrt_sim_pcm_drift_nu_cell(const aimrt_sim_pcm_params *params, double g_target_us,
-                                   const sim_static_key *cell);
+                                   const aimrt_sim_static_key *cell);
 double aimrt_sim_pcm_at_time_cell(const aimrt_sim_pcm_params *params, double g_prog_us, double nu,
-                                  double t_s, const sim_static_key *cell);
+                                  double t_s, const aimrt_sim_static_key *cell);
 
 /*
  * Returns the standard deviation of one output's short-term read noise for
  * one MVM, as aihwkit's forward w_noise of type PCM_READ or ADDITIVE_CONSTANT.
  * s is the noise per weight in normalized units. w holds the column's n_rows
  * weights in normalized units with stride w_stride, and x the n_rows inputs.
- * The caller draws one normal per output from a SIM_EFFECT_READ_NOISE stream.
+ * The caller draws one normal per output from a AIMRT_SIM_EFFECT_READ_NOISE stream.
  */
 double aimrt_sim_read_noise_output_std(aimrt_sim_read_noise_type type, double s, const float *w,
                                        int64_t w_stride, const float *x, int64_t n_rows);

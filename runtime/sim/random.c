@@ -38,7 +38,7 @@ static philox4x32_key_t key_from_seed(uint64_t seed)
     return key;
 }
 
-static philox4x32_ctr_t block_static(const sim_static_key *key, uint32_t i)
+static philox4x32_ctr_t block_static(const aimrt_sim_static_key *key, uint32_t i)
 {
     const uint32_t cell_high = (uint32_t)(key->cell >> 32) & UINT32_C(0x7fffff);
     philox4x32_ctr_t counter = {{
@@ -50,7 +50,7 @@ static philox4x32_ctr_t block_static(const sim_static_key *key, uint32_t i)
     return philox4x32(counter, key_from_seed(key->seed));
 }
 
-static philox4x32_ctr_t block_dynamic(const sim_dynamic_key *key, uint32_t i)
+static philox4x32_ctr_t block_dynamic(const aimrt_sim_dynamic_key *key, uint32_t i)
 {
     const uint64_t sample = (uint64_t)key->sample;
     const uint64_t mvm = (uint64_t)key->mvm;
@@ -92,22 +92,22 @@ static double normal_from_block(philox4x32_ctr_t block)
     return sqrt(-2.0 * log(u1)) * cos(two_pi * u2);
 }
 
-double sim_uniform_static(const sim_static_key *key, uint32_t i)
+double aimrt_sim_uniform_static(const aimrt_sim_static_key *key, uint32_t i)
 {
     return uniform_from_block(block_static(key, i));
 }
 
-double sim_uniform_dynamic(const sim_dynamic_key *key, uint32_t i)
+double aimrt_sim_uniform_dynamic(const aimrt_sim_dynamic_key *key, uint32_t i)
 {
     return uniform_from_block(block_dynamic(key, i));
 }
 
-double sim_normal_static(const sim_static_key *key, uint32_t i)
+double aimrt_sim_normal_static(const aimrt_sim_static_key *key, uint32_t i)
 {
     return normal_from_block(block_static(key, i));
 }
 
-double sim_normal_dynamic(const sim_dynamic_key *key, uint32_t i)
+double aimrt_sim_normal_dynamic(const aimrt_sim_dynamic_key *key, uint32_t i)
 {
     return normal_from_block(block_dynamic(key, i));
 }

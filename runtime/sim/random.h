@@ -15,41 +15,41 @@
 
 /* Effect codes key the streams. Values are fixed and only appended, because
  * changing one would change every result of that effect for a given seed. */
-typedef enum sim_effect {
-    SIM_EFFECT_PROGRAMMING = 1,
-    SIM_EFFECT_DRIFT_NU = 2,
-    SIM_EFFECT_READ_NOISE_ACCUMULATED = 3,
-    SIM_EFFECT_READ_NOISE = 4,
-    SIM_EFFECT_FAULT = 5,
-    SIM_EFFECT_MISMATCH = 6,
-    SIM_EFFECT_OUTPUT_NOISE = 7,
-    SIM_EFFECT_ADC = 8,
-    SIM_EFFECT_DAC = 9,
-    SIM_EFFECT_KTC = 10,
-    SIM_EFFECT_INJECTION = 11,
-    SIM_EFFECT_COMPARATOR = 12,
-    SIM_EFFECT_JITTER = 13,
-    SIM_EFFECT_DELAY = 14,
-    SIM_EFFECT_PARASITIC = 15,  /* parasitic capacitance per column */
-} sim_effect;
+typedef enum aimrt_sim_effect {
+    AIMRT_SIM_EFFECT_PROGRAMMING = 1,
+    AIMRT_SIM_EFFECT_DRIFT_NU = 2,
+    AIMRT_SIM_EFFECT_READ_NOISE_ACCUMULATED = 3,
+    AIMRT_SIM_EFFECT_READ_NOISE = 4,
+    AIMRT_SIM_EFFECT_FAULT = 5,
+    AIMRT_SIM_EFFECT_MISMATCH = 6,
+    AIMRT_SIM_EFFECT_OUTPUT_NOISE = 7,
+    AIMRT_SIM_EFFECT_ADC = 8,
+    AIMRT_SIM_EFFECT_DAC = 9,
+    AIMRT_SIM_EFFECT_KTC = 10,
+    AIMRT_SIM_EFFECT_INJECTION = 11,
+    AIMRT_SIM_EFFECT_COMPARATOR = 12,
+    AIMRT_SIM_EFFECT_JITTER = 13,
+    AIMRT_SIM_EFFECT_DELAY = 14,
+    AIMRT_SIM_EFFECT_PARASITIC = 15,  /* parasitic capacitance per column */
+} aimrt_sim_effect;
 
 /* The key of one static stream: one draw sequence per cell. */
-typedef struct sim_static_key {
+typedef struct aimrt_sim_static_key {
     uint64_t seed;
     uint32_t tile;
     uint32_t effect;
     uint64_t cell;  /* row * cols + column */
-} sim_static_key;
+} aimrt_sim_static_key;
 
 /* The key of one dynamic stream: one draw sequence per output of one MVM. */
-typedef struct sim_dynamic_key {
+typedef struct aimrt_sim_dynamic_key {
     uint64_t seed;
     uint32_t tile;
     uint32_t effect;
     int64_t sample;    /* global sample index */
     int64_t mvm;       /* MVM index within the sample (patch, phase, ...) */
     uint64_t column;   /* output column, or input row for input-side effects */
-} sim_dynamic_key;
+} aimrt_sim_dynamic_key;
 
 /*
  * Field ranges inside which every distinct key and draw index gives its own
@@ -57,20 +57,20 @@ typedef struct sim_dynamic_key {
  * range keeps only its low bits, so it repeats the stream of a smaller value:
  * callers check sizes against these limits before drawing.
  */
-#define SIM_RANDOM_MAX_EFFECT 255
-#define SIM_RANDOM_STATIC_MAX_CELL ((UINT64_C(1) << 55) - 1)
-#define SIM_RANDOM_DYNAMIC_MAX_DRAWS 256 /* draw indices 0 .. 255 per dynamic key */
-#define SIM_RANDOM_DYNAMIC_MAX_TILE ((1u << 15) - 1)
-#define SIM_RANDOM_DYNAMIC_MAX_COLUMN ((UINT64_C(1) << 24) - 1)
-#define SIM_RANDOM_DYNAMIC_MAX_MVM ((INT64_C(1) << 32) - 1)
-#define SIM_RANDOM_DYNAMIC_MAX_SAMPLE ((INT64_C(1) << 40) - 1)
+#define AIMRT_SIM_RANDOM_MAX_EFFECT 255
+#define AIMRT_SIM_RANDOM_STATIC_MAX_CELL ((UINT64_C(1) << 55) - 1)
+#define AIMRT_SIM_RANDOM_DYNAMIC_MAX_DRAWS 256 /* draw indices 0 .. 255 per dynamic key */
+#define AIMRT_SIM_RANDOM_DYNAMIC_MAX_TILE ((1u << 15) - 1)
+#define AIMRT_SIM_RANDOM_DYNAMIC_MAX_COLUMN ((UINT64_C(1) << 24) - 1)
+#define AIMRT_SIM_RANDOM_DYNAMIC_MAX_MVM ((INT64_C(1) << 32) - 1)
+#define AIMRT_SIM_RANDOM_DYNAMIC_MAX_SAMPLE ((INT64_C(1) << 40) - 1)
 
 /* Returns the i-th uniform double in (0, 1) of a static or dynamic stream. */
-double sim_uniform_static(const sim_static_key *key, uint32_t i);
-double sim_uniform_dynamic(const sim_dynamic_key *key, uint32_t i);
+double aimrt_sim_uniform_static(const aimrt_sim_static_key *key, uint32_t i);
+double aimrt_sim_uniform_dynamic(const aimrt_sim_dynamic_key *key, uint32_t i);
 
 /* Returns the i-th standard normal draw of a stream (Box-Muller on two uniforms). */
-double sim_normal_static(const sim_static_key *key, uint32_t i);
-double sim_normal_dynamic(const sim_dynamic_key *key, uint32_t i);
+double aimrt_sim_normal_static(const aimrt_sim_static_key *key, uint32_t i);
+double aimrt_sim_normal_dynamic(const aimrt_sim_dynamic_key *key, uint32_t i);
 
 #endif
