@@ -79,27 +79,48 @@ static aimrt_status plan_patches(aimrt_op_call *call, const aimrt_tensor *x,
 DEFINE_IM2COL(im2col_f32, float)
 DEFINE_IM2COL(im2col_f64, double)
 
+/* Returns the first kx in [0, kernel] whose ix = ix0 + kx * dilation is >= bound. */
+static int64_t first_kx_at_or_past(int64_t ix0, int64_t dilation, int64_t kernel, int64_t bound)
+{
+    if (ix0 >= bound)
+        return 0;
+    const int64_t kx = (bound - ix0 + dilation - 1) / dilation;
+    return kx < kernel ? kx : kernel;
+}
+
 /* Writes the same values patch by patch: patch q's values go to
  * dst[q * patch_size + r], in order, which keeps the stores sequential when
- * the output is [patches, patch_size] as the IM2COL op produces it. */
+ * the output is [patches, patch_size] as the IM2COL op produces it. The
+ * valid kx range of a patch is found once, so the copy loop has no bounds
+ * checks. */
 #define DEFINE_IM2COL_PATCH_MAJOR(NAME, T)                                                         \
     static void NAME(const conv_plan *p, const T *x, int64_t c0, T *dst)                           \
     {                                                                                              \
         const aimrt_window *w = &p->w;                                                             \
+        const int64_t kw = w->kernel[1], dx = w->dilations[1];                                     \
         for (int64_t oy = 0; oy < w->out[0]; oy++) {                                               \
+            const int64_t iy0 = oy * w->strides[0] - w->pad_begin[0];                              \
             for (int64_t ox = 0; ox < w->out[1]; ox++) {                                           \
+                const int64_t ix0 = ox * w->strides[1] - w->pad_begin[1];                          \
+                const int64_t kx_lo = first_kx_at_or_past(ix0, dx, kw, 0);                         \
+                const int64_t kx_hi = first_kx_at_or_past(ix0, dx, kw, w->in[1]);                  \
                 for (int64_t c = c0; c < c0 + p->group_channels; c++) {                            \
                     const T *plane = x + c * w->in[0] * w->in[1];                                  \
                     for (int64_t ky = 0; ky < w->kernel[0]; ky++) {                                \
-                        const int64_t iy =                                                         \
-                            oy * w->strides[0] - w->pad_begin[0] + ky * w->dilations[0];           \
-                        const bool y_in = iy >= 0 && iy < w->in[0];                                \
-                        for (int64_t kx = 0; kx < w->kernel[1]; kx++) {                            \
-                            const int64_t ix =                                                     \
-                                ox * w->strides[1] - w->pad_begin[1] + kx * w->dilations[1];       \
-                            const bool in = y_in && ix >= 0 && ix < w->in[1];                      \
-                            *dst++ = in ? plane[iy * w->in[1] + ix] : (T)0;                        \
+                        const int64_t iy = iy0 + ky * w->dilations[0];                             \
+                        if (iy < 0 || iy >= w->in[0]) {                                            \
+                            for (int64_t kx = 0; kx < kw; kx++)                                    \
+                                *dst++ = (T)0;                                                     \
+                            continue;                                                              \
                         }                                                                          \
+                        const T *row = plane + iy * w->in[1] + ix0;                                \
+                        int64_t kx = 0;                                                            \
+                        for (; kx < kx_lo; kx++)                                                   \
+                            *dst++ = (T)0;                                                         \
+                        for (; kx < kx_hi; kx++)                                                   \
+                            *dst++ = row[kx * dx];                                                 \
+                        for (; kx < kw; kx++)                                                      \
+                            *dst++ = (T)0;                                                         \
                     }                                                                              \
                 }                                                                                  \
             }                                                                                      \
