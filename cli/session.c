@@ -23,9 +23,7 @@ int cli_device_options_apply(const cli_command *command, cli_device_options *opt
 {
     switch (id) {
     case CLI_OPT_DEVICE:
-        if (strcmp(value, "sim") == 0)
-            return cli_error("device sim is not available in this build; use --device exact");
-        if (strcmp(value, "exact") != 0)
+        if (strcmp(value, "exact") != 0 && strcmp(value, "sim") != 0)
             return cli_usage_error(command, "option --device needs exact or sim, not \"%s\"",
                                    value);
         options->device = value;
@@ -87,14 +85,25 @@ aimcc_status cli_session_start(aimcc_ctx *ctx, cli_session *session,
 {
     end_device(session);
 
-    /* NOTE: the exact device has no random draws, so the seed selects nothing yet. */
-    (void)seed;
     aimrt_error error = {0};
     const int32_t n_tiles = aimrt_program_n_tiles(session->program);
-    error.status = aimrt_device_exact_create(n_tiles, session->tiles, &session->device);
+    const bool sim = strcmp(options->device, "sim") == 0;
+    if (sim) {
+        aimrt_sim_options sim_options;
+        aimrt_sim_options_defaults(&sim_options);
+        sim_options.seed = (uint64_t)seed;
+        sim_options.time_s = options->time_s;
+        error.status = aimrt_device_sim_create(session->program, &sim_options, &session->device);
+    } else {
+        /* The exact device has no random draws, so the seed selects nothing. */
+        error.status = aimrt_device_exact_create(n_tiles, session->tiles, &session->device);
+    }
     if (error.status != AIMRT_OK) {
-        snprintf(error.message, sizeof error.message, "cannot create the %s device for %d tiles: %s",
-                 options->device, (int)n_tiles, aimrt_status_name(error.status));
+        snprintf(error.message, sizeof error.message, "cannot create the %s device for %d tiles: %s%s",
+                 options->device, (int)n_tiles, aimrt_status_name(error.status),
+                 sim && error.status == AIMRT_ERR_UNSUPPORTED
+                     ? "; sim runs integer tiles of the current domain only, use --device exact"
+                     : "");
         return cli_fail_runtime(ctx, session->path, &error);
     }
 

@@ -16,17 +16,18 @@ enum {
     CLI_OPT_TIME,
 };
 
-/* NOTE: the contract's default device is sim; it stays exact until the
- * simulator device exists in libaimrt. */
+/* NOTE: the contract's default device is sim. It stays exact while sim runs
+ * only integer tiles of the current domain, so float programs fail on it. */
 #define CLI_DEFAULT_DEVICE "exact"
 
 #define CLI_DEVICE_OPTIONS                                                                        \
     {CLI_OPT_DEVICE, "--device", NULL, "exact|sim",                                               \
-     "Device that runs the tiles: exact (exact arithmetic, no noise) or sim (the simulator, not " \
-     "in this build). Default: " CLI_DEFAULT_DEVICE "."},                                         \
+     "Device that runs the tiles: exact (exact arithmetic, no noise) or sim (the simulator: "    \
+     "PCM programming noise, drift and read noise, output noise and the ADC, on integer tiles "   \
+     "of the current domain). Default: " CLI_DEFAULT_DEVICE "."},                                 \
         {CLI_OPT_SEED, "--seed", NULL, "N",                                                       \
-         "Seed of the device's random draws (0 to 2^63-1); the exact device draws none. "         \
-         "Default: 1."},                                                                          \
+         "Seed of the device's random draws (0 to 2^63-1); --repeat R uses seeds N to N+R-1. "    \
+         "The exact device draws none. Default: 1."},                                             \
         {CLI_OPT_TIME, "--time", NULL, "SECONDS",                                                 \
          "Time since the tiles were programmed, in seconds (>= 0), for drift. Default: 0."}
 

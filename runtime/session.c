@@ -238,11 +238,12 @@ static aimrt_status allocate_scratch(aimrt_session *session, const linear_sizes 
     session->order_sample = malloc(rows * sizeof(int64_t));
     session->order_mvm = malloc(rows * sizeof(int64_t));
     session->phase_sum = malloc(rows * sizeof(int64_t));
+    session->phase_mvm = malloc(rows * sizeof(int64_t));
     session->input_scale = malloc(rows * sizeof(float));
     if (!session->scratch || !session->gather || !session->partial || !session->xq ||
         !session->acc || !session->parts || !session->sample_index || !session->mvm_index ||
         !session->order || !session->order_sample || !session->order_mvm ||
-        !session->phase_sum || !session->input_scale)
+        !session->phase_sum || !session->phase_mvm || !session->input_scale)
         return aimrt_error_set(error, AIMRT_ERR_NOMEM, "out of memory for session scratch");
     return AIMRT_OK;
 }
@@ -345,6 +346,7 @@ void aimrt_session_free(aimrt_session *session)
     free(session->order_sample);
     free(session->order_mvm);
     free(session->phase_sum);
+    free(session->phase_mvm);
     free(session->input_scale);
     free(session);
 }

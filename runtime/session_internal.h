@@ -33,6 +33,7 @@ struct aimrt_session {
     int64_t *order_sample;  /* sample_index in that order */
     int64_t *order_mvm;     /* mvm_index in that order */
     int64_t *phase_sum;     /* per vector: the sum of one phase's inputs over a block */
+    int64_t *phase_mvm;     /* per vector: the MVM index of one input phase */
     float *input_scale;     /* per row of x: s_v */
     int32_t *xq;            /* quantized inputs, rows x K */
     int64_t *acc;           /* integer accumulators, rows x N */

@@ -179,12 +179,18 @@ static aimrt_status run_phase(aimrt_session *session, const program_op *op,
         session->phase_sum[i] = gather_phase(plan, p, session->xq + order[i] * k + b->w_row,
                                              b->n_rows, session->gather + i * b->n_rows);
 
+    /* Each input phase is an MVM of its own, so its noise must be drawn anew:
+     * phase p of the vector with MVM index m is MVM m * n_phases + p. */
+    const int64_t phase = p == MERGED_PHASES ? 0 : p;
+    for (int64_t i = 0; i < part.count; i++)
+        session->phase_mvm[i] = session->order_mvm[part.first + i] * plan->n_phases + phase;
+
     const int64_t columns = program_block_columns(op, b);
     const aimrt_device *device = session->device;
     const aimrt_status status =
         device->mvm(device->state, b->tile, b->tile_row, b->n_rows, b->tile_col, columns,
                     part.count, session->gather, session->partial,
-                    session->order_sample + part.first, session->order_mvm + part.first);
+                    session->order_sample + part.first, session->phase_mvm);
     if (status != AIMRT_OK)
         return status;
 

@@ -93,6 +93,34 @@ aimrt_status aimrt_device_exact_create(int32_t n_tiles, const aimrt_tile_desc *t
                                        aimrt_device **out);
 void aimrt_device_free(aimrt_device *device);
 
+struct aimrt_program; /* aimrt/aimrt.h */
+
+/* Options of the simulator device. */
+typedef struct aimrt_sim_options {
+    uint64_t seed;  /* keys every random draw of this chip instance */
+    double time_s;  /* time since programming at creation, >= 0; set_time changes it */
+    uint32_t flags; /* AIMRT_SIM_* bits below */
+} aimrt_sim_options;
+
+/* No analog effect: no programming noise, drift, read noise or output noise. */
+#define AIMRT_SIM_NO_NOISE 1u
+/* A lossless readout in place of the kind's ADC. */
+#define AIMRT_SIM_LOSSLESS_ADC 2u
+
+/* Fills *options with seed 1, time 0 s and every effect on. */
+void aimrt_sim_options_defaults(aimrt_sim_options *options);
+
+/*
+ * Creates the simulator device for the tiles of program (docs/simulator.md,
+ * "The sim device"). Integer tiles only: a program with float tiles gives
+ * AIMRT_ERR_UNSUPPORTED. The device borrows program, which must outlive it.
+ * Returns AIMRT_ERR_INVALID_ARG for bad options or a program beyond the
+ * random streams' key ranges, AIMRT_ERR_NOMEM. Caller frees with
+ * device->destroy(state) and then aimrt_device_free.
+ */
+aimrt_status aimrt_device_sim_create(const struct aimrt_program *program,
+                                     const aimrt_sim_options *options, aimrt_device **out);
+
 #ifdef __cplusplus
 }
 #endif

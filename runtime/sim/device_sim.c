@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sim device for integer tiles of the current domain. Cell levels become
+ * conductances with PCM programming noise, drift and accumulated read noise.
+ * An MVM sums column currents in double (DGEMM), adds output-referred noise
+ * and converts each column with the kind's ADC. Results are in level units
+ * (level x input integer), so the runtime decodes them as the exact device's.
+ */
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aimrt/device.h"
+#include "program_internal.h"
+#include "sim/circuit.h"
+#include "sim/converters.h"
+#include "sim/device_pcm.h"
+#include "sim/random.h"
+
+/* Elements of the input conversion buffer. An MVM runs in chunks that fit. */
+#define CHUNK_ELEMENTS (INT64_C(1) << 16)
+
+/* The domain code of the current domain in the program's tile kinds. */
+#define DOMAIN_CURRENT 0
+
+typedef struct sim_tile {
+    int64_t rows;
+    int64_t cols;
+    bool written;
+    bool pcm;            /* the kind's cell is "pcm": PCM programming noise, drift, read noise */
+    double top;          /* M = 2^cell_bits - 1, the largest level */
+    double unit;         /* level units of one normalized output: M * Qx */
+    double full_per_row; /* largest |column sum| one row adds: M * (largest input integer) */
+    int32_t adc_bits;    /* 0: lossless readout */
+    double *levels;      /* rows x cols, as written */
+    double *g_prog_us;   /* programmed conductances */
+    double *nu;          /* drift exponents */
+    double *cells;       /* conductances at the current time, in level units */
+} sim_tile;
+
+typedef struct sim_state {
+    aimrt_sim_options options;
+    aimrt_sim_pcm_params pcm;
+    aimrt_sim_output_noise_params output_noise; /* normalized units */
+    double adc_bound_norm;                      /* ADC range [-bound, bound], normalized units */
+    int32_t n_tiles;
+    sim_tile *tiles;
+    double *x_d; /* CHUNK inputs of a chunk of vectors, as double */
+    int64_t chunk;
+} sim_state;
+
+void aimrt_sim_options_defaults(aimrt_sim_options *options)
+{
+    options->seed = 1;
+    options->time_s = 0.0;
+    options->flags = 0;
+}
+
+static void sim_destroy(void *state)
+{
+    sim_state *s = state;
+    if (!s)
+        return;
+    for (int32_t i = 0; s->tiles && i < s->n_tiles; i++) {
+        free(s->tiles[i].levels);
+        free(s->tiles[i].g_prog_us);
+        free(s->tiles[i].nu);
+        free(s->tiles[i].cells);
+    }
+    free(s->tiles);
+    free(s->x_d);
+    free(s);
+}
+
+static bool noise_on(const sim_state *s)
+{
+    return (s->options.flags & AIMRT_SIM_NO_NOISE) == 0;
+}
+
+/* Sets the conductances of a written tile at the state's time: drift and
+ * accumulated read noise on PCM cells, in level units for the GEMM. */
+static void refresh_tile(sim_state *s, int32_t index)
+{
+    sim_tile *tile = &s->tiles[index];
+    const int64_t count = tile->rows * tile->cols;
+    /* Cells without PCM effects keep their levels exactly. */
+    if (!noise_on(s) || !tile->pcm) {
+        memcpy(tile->cells, tile->levels, (size_t)count * sizeof(double));
+        return;
+    }
+    aimrt_sim_static_key key = {.seed = s->options.seed, .tile = (uint32_t)index};
+    const double to_level = tile->top / s->pcm.g_max_us;
+    for (int64_t i = 0; i < count; i++) {
+        key.cell = (uint64_t)i;
+        const double g = aimrt_sim_pcm_at_time_cell(&s->pcm, tile->g_prog_us[i], tile->nu[i],
+                                                    s->options.time_s, &key);
+        tile->cells[i] = g * to_level;
+    }
+}
+
+static aimrt_status sim_write_tile(void *state, const aimrt_tile_desc *desc, const float *levels)
+{
+    sim_state *s = state;
+    if (!desc || !levels || desc->tile < 0 || desc->tile >= s->n_tiles)
+        return AIMRT_ERR_INVALID_ARG;
+    sim_tile *tile = &s->tiles[desc->tile];
+    if (desc->rows != tile->rows || desc->cols != tile->cols)
+        return AIMRT_ERR_INVALID_ARG;
+    const int64_t count = tile->rows * tile->cols;
+    for (int64_t i = 0; i < count; i++)
+        tile->levels[i] = levels[i];
+
+    /* Static draws at programming time, keyed by (seed, tile, effect, cell). */
+    aimrt_sim_static_key key = {.seed = s->options.seed, .tile = (uint32_t)desc->tile};
+    const double to_us = s->pcm.g_max_us / tile->top;
+    for (int64_t i = 0; i < count; i++) {
+        const double target_us = tile->levels[i] * to_us;
+        key.cell = (uint64_t)i;
+        if (tile->pcm && noise_on(s)) {
+            tile->g_prog_us[i] = aimrt_sim_pcm_program_cell(&s->pcm, target_us, &key);
+            tile->nu[i] = aimrt_sim_pcm_drift_nu_cell(&s->pcm, target_us, &key);
+        } else {
+            tile->g_prog_us[i] = target_us;
+            tile->nu[i] = 0.0;
+        }
+    }
+    tile->written = true;
+    refresh_tile(s, desc->tile);
+    return AIMRT_OK;
+}
+
+static aimrt_status sim_set_time(void *state, double seconds)
+{
+    sim_state *s = state;
+    if (!(seconds >= 0.0) || !isfinite(seconds))
+        return AIMRT_ERR_INVALID_ARG;
+    /* Written tiles already hold their conductances at the current time. */
+    if (seconds == s->options.time_s)
+        return AIMRT_OK;
+    s->options.time_s = seconds;
+    for (int32_t i = 0; i < s->n_tiles; i++)
+        if (s->tiles[i].written)
+            refresh_tile(s, i);
+    return AIMRT_OK;
+}
+
+/*
+ * Builds the ADC of one MVM over n_rows rows, in level units. The range is
+ * [-half LSB, (half - 1) LSB] with half = 2^(bits-1) and an integer LSB, so
+ * every reconstruction level is an integer. The LSB is the smallest integer
+ * whose range covers min(the block's largest |column sum|, bound U): 1 when
+ * the bits suffice for that span, which makes an ideal ADC lossless on the
+ * exact integer sums; beyond the range it saturates.
+ */
+static void make_adc(const sim_state *s, const sim_tile *tile, int64_t n_rows, aimrt_sim_adc *adc)
+{
+    const double half = ldexp(1.0, tile->adc_bits - 1);
+    const double full = (double)n_rows * tile->full_per_row;
+    const double bound = s->adc_bound_norm * tile->unit;
+    const double span = full < bound ? full : bound;
+    const double steps = half - 1.0 > 1.0 ? half - 1.0 : 1.0;
+    double lsb = ceil(span / steps);
+    lsb = lsb > 1.0 ? lsb : 1.0;
+    const aimrt_sim_adc_params params = {
+        .bits = tile->adc_bits,
+        .range_min_norm = -half * lsb,
+        .range_max_norm = (half - 1.0) * lsb,
+    };
+    /* Ideal thresholds need no buffer or key, and the checked bits cannot fail. */
+    aimrt_error error = {0};
+    (void)aimrt_sim_adc_init(adc, &params, NULL, 0, NULL, &error);
+}
+
+/* Output noise and readout of one vector's column sums y (level units). */
+static void read_out(const sim_state *s, int32_t index, const sim_tile *tile, const aimrt_sim_adc *adc,
+                     int64_t col0, int64_t n_cols, int64_t sample, int64_t mvm, double *y)
+{
+    aimrt_sim_dynamic_key key = {.seed = s->options.seed, .tile = (uint32_t)index,
+                                 .sample = sample, .mvm = mvm};
+    const aimrt_sim_output_noise_params noise = {.sigma_norm = s->output_noise.sigma_norm * tile->unit};
+    for (int64_t c = 0; c < n_cols; c++) {
+        key.column = (uint64_t)(col0 + c);
+        double value = y[c];
+        if (noise_on(s))
+            value += aimrt_sim_output_noise(&noise, &key);
+        if (adc)
+            value = aimrt_sim_adc_level(adc, aimrt_sim_adc_convert(adc, value, &key));
+        else
+            value = nearbyint(value); /* lossless: the integer the decode expects */
+        y[c] = value;
+    }
+}
+
+static bool keys_in_range(int64_t n_vectors, const int64_t *sample_index, const int64_t *mvm_index)
+{
+    for (int64_t v = 0; v < n_vectors; v++)
+        if (sample_index[v] < 0 || sample_index[v] > AIMRT_SIM_RANDOM_DYNAMIC_MAX_SAMPLE ||
+            mvm_index[v] < 0 || mvm_index[v] > AIMRT_SIM_RANDOM_DYNAMIC_MAX_MVM)
+            return false;
+    return true;
+}
+
+static aimrt_status sim_mvm(void *state, int32_t index, int64_t row0, int64_t n_rows, int64_t col0,
+                            int64_t n_cols, int64_t n_vectors, const float *x, double *y,
+                            const int64_t *sample_index, const int64_t *mvm_index)
+{
+    sim_state *s = state;
+    if (index < 0 || index >= s->n_tiles || !s->tiles[index].written)
+        return AIMRT_ERR_INVALID_ARG;
+    const sim_tile *tile = &s->tiles[index];
+    if (row0 < 0 || n_rows < 0 || col0 < 0 || n_cols < 0 || n_vectors < 0 ||
+        n_rows > tile->rows - row0 || n_cols > tile->cols - col0 || n_vectors > INT_MAX ||
+        (n_vectors > 0 && n_cols > 0 && (!x || !y || !sample_index || !mvm_index)))
+        return AIMRT_ERR_INVALID_ARG;
+    if (n_vectors == 0 || n_cols == 0)
+        return AIMRT_OK;
+    if (!keys_in_range(n_vectors, sample_index, mvm_index))
+        return AIMRT_ERR_INVALID_ARG;
+
+    if (n_rows == 0) {
+        memset(y, 0, (size_t)(n_vectors * n_cols) * sizeof(double));
+    } else {
+        const double *region = tile->cells + row0 * tile->cols + col0;
+        const int64_t per_chunk = s->chunk / n_rows;
+        for (int64_t v0 = 0; v0 < n_vectors; v0 += per_chunk) {
+            const int64_t n = n_vectors - v0 < per_chunk ? n_vectors - v0 : per_chunk;
+            for (int64_t i = 0; i < n * n_rows; i++)
+                s->x_d[i] = x[v0 * n_rows + i];
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n_cols,
+                        (int)n_rows, 1.0, s->x_d, (int)n_rows, region, (int)tile->cols, 0.0,
+                        y + v0 * n_cols, (int)n_cols);
+        }
+    }
+
+    aimrt_sim_adc adc;
+    const bool use_adc = tile->adc_bits > 0 && (s->options.flags & AIMRT_SIM_LOSSLESS_ADC) == 0;
+    if (use_adc)
+        make_adc(s, tile, n_rows, &adc);
+    for (int64_t v = 0; v < n_vectors; v++)
+        read_out(s, index, tile, use_adc ? &adc : NULL, col0, n_cols, sample_index[v],
+                 mvm_index[v], y + v * n_cols);
+    return AIMRT_OK;
+}
+
+/* Sets up tile i from its kind and allocates its arrays. */
+static aimrt_status create_tile(sim_state *s, const aimrt_program *program, int32_t i)
+{
+    const program_tile *source = &program->tiles[i];
+    const program_kind *kind = &program->kinds[source->kind];
+    if (kind->weight_bits == 0 || kind->cell_bits < 1 || kind->domain != DOMAIN_CURRENT)
+        return AIMRT_ERR_UNSUPPORTED;
+    sim_tile *tile = &s->tiles[i];
+    tile->rows = source->rows;
+    tile->cols = source->cols;
+    if (tile->rows < 1 || tile->cols < 1 || tile->rows > INT_MAX || tile->cols > INT_MAX ||
+        tile->cols > (int64_t)AIMRT_SIM_RANDOM_DYNAMIC_MAX_COLUMN ||
+        tile->rows > INT64_MAX / 8 / tile->cols)
+        return AIMRT_ERR_INVALID_ARG;
+    tile->pcm = kind->cell && strcmp(kind->cell, "pcm") == 0;
+    tile->top = ldexp(1.0, kind->cell_bits) - 1.0;
+    /* Bit-serial phases drive 0 or 1; amplitude and PWM phases up to the
+     * signed top 2^(b-1) - 1, unsigned inputs up to 2^b - 1. */
+    const bool serial = kind->input_mode == AIMRT_INPUT_BIT_SERIAL;
+    const int bits = kind->input_bits > 1 ? kind->input_bits : 2;
+    tile->unit = tile->top * (serial ? 1.0 : ldexp(1.0, bits - 1) - 1.0);
+    tile->full_per_row = tile->top * (serial ? 1.0 : ldexp(1.0, bits) - 1.0);
+    /* Wider converters than the models take read out losslessly. */
+    tile->adc_bits = kind->adc_bits <= AIMRT_SIM_MAX_CONVERTER_BITS ? kind->adc_bits : 0;
+
+    const size_t count = (size_t)(tile->rows * tile->cols);
+    tile->levels = calloc(count, sizeof(double));
+    tile->g_prog_us = calloc(count, sizeof(double));
+    tile->nu = calloc(count, sizeof(double));
+    tile->cells = calloc(count, sizeof(double));
+    if (!tile->levels || !tile->g_prog_us || !tile->nu || !tile->cells)
+        return AIMRT_ERR_NOMEM;
+    s->chunk = tile->rows > s->chunk ? tile->rows : s->chunk;
+    return AIMRT_OK;
+}
+
+static aimrt_status create_state(const aimrt_program *program, const aimrt_sim_options *options,
+                                 sim_state **out)
+{
+    sim_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return AIMRT_ERR_NOMEM;
+    s->options = *options;
+    /* NOTE: the program does not carry device, noise or ADC-range parameters
+     * yet, so these are the models' defaults (the pcm-current preset's
+     * values); the program will carry them. */
+    aimrt_sim_pcm_params_defaults(&s->pcm);
+    s->output_noise = aimrt_sim_output_noise_defaults();
+    s->adc_bound_norm = aimrt_sim_adc_defaults().range_max_norm;
+    s->n_tiles = program->n_tiles;
+    s->chunk = CHUNK_ELEMENTS;
+    s->tiles = calloc((size_t)(s->n_tiles > 0 ? s->n_tiles : 1), sizeof *s->tiles);
+    aimrt_status status = s->tiles ? AIMRT_OK : AIMRT_ERR_NOMEM;
+    for (int32_t i = 0; i < s->n_tiles && status == AIMRT_OK; i++)
+        status = create_tile(s, program, i);
+    if (status == AIMRT_OK) {
+        s->x_d = malloc((size_t)s->chunk * sizeof *s->x_d);
+        status = s->x_d ? AIMRT_OK : AIMRT_ERR_NOMEM;
+    }
+    if (status != AIMRT_OK) {
+        sim_destroy(s);
+        return status;
+    }
+    *out = s;
+    return AIMRT_OK;
+}
+
+aimrt_status aimrt_device_sim_create(const aimrt_program *program, const aimrt_sim_options *options,
+                                     aimrt_device **out)
+{
+    if (!out)
+        return AIMRT_ERR_INVALID_ARG;
+    *out = NULL;
+    /* Dynamic keys hold tile indices below 2^15. */
+    if (!program || !options || !(options->time_s >= 0.0) || !isfinite(options->time_s) ||
+        program->n_tiles > (int)AIMRT_SIM_RANDOM_DYNAMIC_MAX_TILE + 1)
+        return AIMRT_ERR_INVALID_ARG;
+
+    sim_state *state = NULL;
+    aimrt_status status = create_state(program, options, &state);
+    if (status != AIMRT_OK)
+        return status;
+    aimrt_device *device = calloc(1, sizeof *device);
+    if (!device) {
+        sim_destroy(state);
+        return AIMRT_ERR_NOMEM;
+    }
+    device->size = sizeof *device;
+    device->version = AIMRT_DEVICE_VERSION;
+    device->name = "sim";
+    /* Not AIMRT_DEVICE_LINEAR: noise and the ADC act on every phase. */
+    device->flags = 0;
+    device->state = state;
+    device->write_tile = sim_write_tile;
+    device->set_time = sim_set_time;
+    device->mvm = sim_mvm;
+    device->destroy = sim_destroy;
+    *out = device;
+    return AIMRT_OK;
+}
