@@ -90,8 +90,8 @@ int cli_args_next(cli_args *args, const char **value)
     if (apply_verbosity(arg))
         return cli_args_next(args, value);
 
-    /* "--name=value" carries its value inline. */
-    const char *equals = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+    /* "--name=value" and "-o=value" carry their value inline. */
+    const char *equals = strchr(arg, '=');
     const size_t length = equals ? (size_t)(equals - arg) : strlen(arg);
     const cli_option *option = find_option(args->command, arg, length);
     if (!option) {
@@ -168,7 +168,9 @@ void cli_print_help(const cli_command *command)
         print_option(option->alias, option->name, option->metavar, option->help);
     print_option(NULL, "-q", NULL, "Print errors only.");
     print_option(NULL, "-v, -vv", NULL,
-                 "Print more: -v adds info messages (pass names and times), -vv debug messages.");
+                 command->verbose_help ? command->verbose_help
+                                       : "Print more. This command prints no info or debug "
+                                         "messages, so -v and -vv change nothing.");
     print_option("-h", "--help", NULL, "Print this help and exit.");
 }
 

@@ -35,6 +35,7 @@ typedef struct cli_command {
     const char *usage;
     const char *summary;
     const cli_option *options;
+    const char *verbose_help; /* the -v, -vv help line; NULL when they print nothing more */
 } cli_command;
 
 /* What cli_args_next returns besides option ids. */

@@ -52,6 +52,8 @@ const cli_command cli_compile_command = {
                "imported, lowered to the IR and run through the pass pipeline; the program is "
                "written atomically, and nothing is written on failure.",
     .options = compile_options,
+    .verbose_help = "Print more: -v adds info messages (each pass with its time, the tiles of "
+                    "each layer), -vv also debug messages (lowering and slicing choices per node).",
 };
 
 /* Parses the arguments into model and the output path; returns an exit status

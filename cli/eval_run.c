@@ -55,25 +55,37 @@ static aimcc_status load_data(aimcc_ctx *ctx, aimcc_arena *arena, const eval_req
     aimcc_ctx_set_file(ctx, request->labels);
     char shape[256];
     cli_format_shape(plan->y.dtype, plan->y.rank, plan->y.dims, shape, sizeof shape);
-    if (plan->y.rank != 1 || !cli_dtype_is_integer(plan->y.dtype) ||
-        plan->y.dims[0] != plan->n_samples)
+    if (plan->y.rank != 1 || !cli_dtype_is_integer(plan->y.dtype))
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
-                          "labels must be 1-D integers, one per sample of %s (%lld), but they "
-                          "are %s",
-                          request->inputs, (long long)plan->n_samples, shape);
+                          "labels must be 1-D integers, one per sample of %s, but they are %s",
+                          request->inputs, shape);
+    if (plan->y.dims[0] != plan->n_samples) {
+        /* Either file may be the wrong one, so the message blames neither. */
+        char x_shape[256];
+        cli_format_shape(plan->x.dtype, plan->x.rank, plan->x.dims, x_shape, sizeof x_shape);
+        aimcc_ctx_set_file(ctx, NULL);
+        return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
+                          "%s contains %lld sample%s (the first axis of its shape %s) but %s "
+                          "contains %lld label%s; give one label per sample",
+                          request->inputs, (long long)plan->n_samples,
+                          plan->n_samples == 1 ? "" : "s", x_shape, request->labels,
+                          (long long)plan->y.dims[0], plan->y.dims[0] == 1 ? "" : "s");
+    }
 
     aimcc_ctx_set_file(ctx, request->inputs);
     if (request->offset >= plan->n_samples)
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
-                          "--offset %lld is past the last of the %lld samples",
-                          (long long)request->offset, (long long)plan->n_samples);
+                          "--offset %lld is past the last sample, %lld; give an offset from 0 "
+                          "to %lld",
+                          (long long)request->offset, (long long)plan->n_samples - 1,
+                          (long long)plan->n_samples - 1);
     *limit = request->limit < 0 ? plan->n_samples - request->offset : request->limit;
     if (*limit > plan->n_samples - request->offset)
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
-                          "--offset %lld --limit %lld runs past the %lld samples; lower --limit "
-                          "to at most %lld",
+                          "--offset %lld --limit %lld runs past the %lld sample%s; lower "
+                          "--limit to at most %lld",
                           (long long)request->offset, (long long)*limit,
-                          (long long)plan->n_samples,
+                          (long long)plan->n_samples, plan->n_samples == 1 ? "" : "s",
                           (long long)(plan->n_samples - request->offset));
     return AIMCC_OK;
 }
@@ -127,11 +139,12 @@ static aimcc_status plan_input(aimcc_ctx *ctx, const eval_request *request,
         cli_format_shape(input->dtype, input->rank, input->dims, want, sizeof want);
         cli_format_shape(plan->x.dtype, plan->x.rank - 1, plan->x.dims + 1, have, sizeof have);
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, input->name, NULL,
-                          "graph input has shape %s (%lld elements) but a sample of %s has "
-                          "shape %s (%lld elements); give samples with as many elements as the "
-                          "input",
-                          want, (long long)input_count, request->inputs, have,
-                          (long long)plan->sample_count);
+                          "graph input has shape %s (%lld element%s) but a sample of %s has "
+                          "shape %s (%lld element%s); give samples with as many elements as "
+                          "the input",
+                          want, (long long)input_count, input_count == 1 ? "" : "s",
+                          request->inputs, have, (long long)plan->sample_count,
+                          plan->sample_count == 1 ? "" : "s");
     }
     warn_layout(request, plan);
     plan->run_samples = input->batched ? request->batch : plan->group;
@@ -150,10 +163,11 @@ static aimcc_status plan_output(aimcc_ctx *ctx, const aimrt_program *program, ev
     if (plan->input.batched != (output.batched != 0) || count % plan->group != 0 ||
         count / plan->group < 1)
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, output.name, NULL,
-                          "output 0 (%lld elements per run) does not give one row of class "
-                          "scores per sample (%lld samples per run, %s); eval needs a classifier "
-                          "output",
-                          (long long)count, (long long)plan->group,
+                          "output 0 (%lld element%s per run) does not give one row of class "
+                          "scores per sample (%lld sample%s per run, %s); eval needs a "
+                          "classifier output",
+                          (long long)count, count == 1 ? "" : "s", (long long)plan->group,
+                          plan->group == 1 ? "" : "s",
                           plan->input.batched ? "batched" : "fixed batch");
     plan->classes = count / plan->group;
     return AIMCC_OK;

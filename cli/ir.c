@@ -41,6 +41,8 @@ const cli_command cli_ir_command = {
                "to standard output; its grammar is in docs/ir.md. With --parse the file is "
                "parsed, verified and printed back.",
     .options = ir_options,
+    .verbose_help = "Print more: -v adds info messages (each pass with its time, the tiles of "
+                    "each layer), -vv also debug messages (lowering and slicing choices per node).",
 };
 
 /* Parses, verifies and prints an IR text file. */

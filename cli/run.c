@@ -43,6 +43,8 @@ const cli_command cli_run_command = {
                "graph inputs by TensorProto name, else by order; outputs are written in "
                "graph-output order as OUTDIR/output_K.pb or .npy.",
     .options = run_options,
+    .verbose_help =
+        "Print more: -v names each output file as it is written; -vv adds nothing to -v.",
 };
 
 /* The options of one run command. */
@@ -116,9 +118,10 @@ static aimcc_status bind_inputs(aimcc_ctx *ctx, const aimrt_program *program, bo
     aimcc_ctx_set_file(ctx, program_path);
     if (n_inputs != n_graph)
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
-                          "the program has %d graph inputs but %d input files were given; give "
+                          "the program has %d graph input%s but %d input file%s given; give "
                           "one -i per graph input",
-                          n_graph, n_inputs);
+                          n_graph, n_graph == 1 ? "" : "s", n_inputs,
+                          n_inputs == 1 ? " was" : "s were");
 
     int *file_of = malloc((size_t)(n_graph > 0 ? n_graph : 1) * sizeof *file_of);
     if (!file_of)

@@ -32,7 +32,8 @@ void *onnx_name_map_find(const onnx_name_map *map, const char *name);
 aimcc_status onnx_name_map_put(onnx_name_map *map, const char *name, void *item);
 
 /* Reads a whole file of at most ONNX_MAX_FILE_BYTES into malloc'ed memory
- * (caller frees *data). what ("model", "tensor file") names it in errors.
+ * (caller frees *data). what ("model", "tensor") names it in errors; errors
+ * about the model leave its path to the context's file.
  * Returns AIMCC_ERR_IO or AIMCC_ERR_INVALID_MODEL (too large). */
 aimcc_status onnx_file_read(aimcc_ctx *ctx, const char *path, const char *what, uint8_t **data,
                             size_t *size);

@@ -25,17 +25,23 @@ static aimcc_status unpack_model(aimcc_ctx *ctx, const char *path, Onnx__ModelPr
     if (status != AIMCC_OK)
         return status;
     *model = NULL;
-    if (onnx_wire_check(bytes, n_bytes, &onnx__model_proto__descriptor))
+    /* The import made path the context's file, so the messages below do not repeat it. */
+    const bool is_program = n_bytes >= 4 && memcmp(bytes, "AIMC", 4) == 0;
+    if (!is_program && onnx_wire_check(bytes, n_bytes, &onnx__model_proto__descriptor))
         *model = onnx__model_proto__unpack(NULL, n_bytes, bytes);
     free(bytes);
+    if (is_program)
+        return aimcc_fail(ctx, AIMCC_ERR_INVALID_MODEL, NULL, NULL,
+                          "the file is an aimcc program (it starts with \"AIMC\"), not an ONNX "
+                          "model; run it with aimcc run or eval, or give the .onnx model it was "
+                          "compiled from");
     if (!*model)
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_MODEL, NULL, NULL,
-                          "%s is not a valid ModelProto (truncated or corrupt protobuf); "
-                          "re-export the model",
-                          path);
+                          "the file is not a valid ModelProto (truncated or corrupt protobuf); "
+                          "re-export the model");
     if (!(*model)->graph)
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_MODEL, NULL, NULL,
-                          "%s holds no graph; re-export the model", path);
+                          "the model contains no graph; re-export the model");
     return AIMCC_OK;
 }
 

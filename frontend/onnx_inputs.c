@@ -22,6 +22,21 @@ static const aimcc_binding *find_binding(const aimcc_binding *bindings, int n, c
     return NULL;
 }
 
+/* Parses the size of a --dim binding: a positive integer, or an input error. */
+static aimcc_status parse_dim_size(aimcc_ctx *ctx, const aimcc_binding *binding, int64_t *size)
+{
+    const char *text = binding->value ? binding->value : "";
+    char *end = NULL;
+    errno = 0;
+    const long long value = strtoll(text, &end, 10);
+    if (end == text || *end || errno || value <= 0)
+        return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
+                          "--dim %s=%s: the size must be a positive integer",
+                          binding->name ? binding->name : "", text);
+    *size = value;
+    return AIMCC_OK;
+}
+
 /* Reads the size that --dim gives a symbolic dimension; *bound is false without one. */
 static aimcc_status bound_dim(onnx_import *import, const char *param, bool *bound, int64_t *size)
 {
@@ -31,16 +46,9 @@ static aimcc_status bound_dim(onnx_import *import, const char *param, bool *boun
         options && param && param[0] ? find_binding(options->dims, options->n_dims, param) : NULL;
     if (!binding)
         return AIMCC_OK;
-    char *end = NULL;
-    errno = 0;
-    const long long value = binding->value ? strtoll(binding->value, &end, 10) : 0;
-    if (!binding->value || end == binding->value || *end || errno || value <= 0)
-        return aimcc_fail(import->ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
-                          "--dim %s=%s: the size must be a positive integer", param,
-                          binding->value ? binding->value : "");
-    *bound = true;
-    *size = value;
-    return AIMCC_OK;
+    const aimcc_status status = parse_dim_size(import->ctx, binding, size);
+    *bound = status == AIMCC_OK;
+    return status;
 }
 
 /* Reads the declared shape of a graph input into value's dims and batch flag. */
@@ -215,24 +223,67 @@ static aimcc_status import_input(onnx_import *import, const Onnx__ValueInfoProto
     return onnx_import_bind(import, input->name, value, NULL, NULL);
 }
 
-static bool input_has_dim_param(const Onnx__GraphProto *graph, const char *param)
+/* Calls visit on each symbolic dimension name of the graph inputs, in order
+ * and with repeats; stops and returns true when visit does. */
+static bool walk_dim_params(const Onnx__GraphProto *graph,
+                            bool (*visit)(const char *param, void *user), void *user)
 {
-    for (size_t i = 0; param && i < graph->n_input; i++) {
+    for (size_t i = 0; i < graph->n_input; i++) {
         const Onnx__TypeProto *type = graph->input[i]->type;
         if (!type || type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
             !type->tensor_type || !type->tensor_type->shape)
             continue;
         const Onnx__TensorShapeProto *shape = type->tensor_type->shape;
         for (size_t axis = 0; axis < shape->n_dim; axis++) {
-            if (shape->dim[axis]->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
-                !strcmp(shape->dim[axis]->dim_param, param))
+            const Onnx__TensorShapeProto__Dimension *dim = shape->dim[axis];
+            if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
+                dim->dim_param && dim->dim_param[0] && visit(dim->dim_param, user))
                 return true;
         }
     }
     return false;
 }
 
-/* Fails when a --const names no graph input, and warns about unused --dim names. */
+static bool is_same_name(const char *param, void *user)
+{
+    return strcmp(param, (const char *)user) == 0;
+}
+
+/* The quoted, comma-separated names that list_dim_params collects. */
+typedef struct name_list {
+    char *text;
+    size_t size;
+    size_t used;
+} name_list;
+
+static bool append_new_name(const char *param, void *user)
+{
+    name_list *list = user;
+    char quoted[300];
+    snprintf(quoted, sizeof quoted, "'%s'", param);
+    if (strstr(list->text, quoted))
+        return false;
+    const size_t room = list->size - list->used;
+    const int n = snprintf(list->text + list->used, room, "%s%s", list->used ? ", " : "", quoted);
+    if (n < 0 || (size_t)n >= room) {
+        /* The text is full (snprintf cut it): stop the walk. */
+        list->used = list->size - 1;
+        return true;
+    }
+    list->used += (size_t)n;
+    return false;
+}
+
+/* Writes the model's symbolic dimension names, each once, into text. */
+static void list_dim_params(const Onnx__GraphProto *graph, char *text, size_t size)
+{
+    name_list list = {text, size, 0};
+    text[0] = '\0';
+    walk_dim_params(graph, append_new_name, &list);
+}
+
+/* Fails when a --const names no graph input or a --dim size is not a positive
+ * integer, and warns about --dim names that no graph input has. */
 static aimcc_status check_options_used(onnx_import *import, const Onnx__GraphProto *graph)
 {
     const aimcc_options *options = import->options;
@@ -247,10 +298,25 @@ static aimcc_status check_options_used(onnx_import *import, const Onnx__GraphPro
                               options->consts[i].value ? options->consts[i].value : "", name);
     }
     for (int i = 0; options && i < options->n_dims; i++) {
-        if (!input_has_dim_param(graph, options->dims[i].name))
+        const aimcc_binding *binding = &options->dims[i];
+        int64_t size = 0;
+        const aimcc_status status = parse_dim_size(import->ctx, binding, &size);
+        if (status != AIMCC_OK)
+            return status;
+        const char *name = binding->name ? binding->name : "";
+        if (walk_dim_params(graph, is_same_name, (void *)name))
+            continue;
+        char names[1024];
+        list_dim_params(graph, names, sizeof names);
+        if (names[0])
             AIMCC_LOG(AIMCC_LOG_WARN, "frontend", NULL,
-                      "--dim %s: no graph input has a dimension named '%s'; the option is unused",
-                      options->dims[i].name, options->dims[i].name);
+                      "--dim %s: no graph input has a dimension named '%s', so the option is "
+                      "unused; the model's symbolic dimensions are %s",
+                      name, name, names);
+        else
+            AIMCC_LOG(AIMCC_LOG_WARN, "frontend", NULL,
+                      "--dim %s: the model has no symbolic dimensions, so the option is unused",
+                      name);
     }
     return AIMCC_OK;
 }

@@ -20,23 +20,30 @@ aimcc_status onnx_file_read(aimcc_ctx *ctx, const char *path, const char *what, 
 {
     *data = NULL;
     *size = 0;
+    /* The import makes the model the context's file, which the message line
+     * names first, so only other files are named again here. */
+    char subject[600];
+    if (strcmp(what, "model") == 0)
+        snprintf(subject, sizeof subject, "the model file");
+    else
+        snprintf(subject, sizeof subject, "%s file %s", what, path);
+
     const int fd = open(path, O_RDONLY);
     if (fd < 0)
-        return aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL, "cannot open %s file %s: %s", what, path,
+        return aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL, "cannot open %s: %s", subject,
                           strerror(errno));
 
     aimcc_status status = AIMCC_OK;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        status = aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL, "%s file %s is not a regular file",
-                            what, path);
+        status = aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL, "%s is not a regular file", subject);
         goto cleanup;
     }
     if ((uint64_t)st.st_size > ONNX_MAX_FILE_BYTES) {
         status = aimcc_fail(ctx, AIMCC_ERR_INVALID_MODEL, NULL, NULL,
-                            "%s file %s is %lld bytes, more than the 2 GiB limit of a protobuf "
+                            "%s is %lld bytes, more than the 2 GiB limit of a protobuf "
                             "message; store large tensors as external data",
-                            what, path, (long long)st.st_size);
+                            subject, (long long)st.st_size);
         goto cleanup;
     }
 
@@ -44,7 +51,7 @@ aimcc_status onnx_file_read(aimcc_ctx *ctx, const char *path, const char *what, 
     uint8_t *buffer = malloc(n_bytes ? n_bytes : 1);
     if (!buffer) {
         status = aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory reading %zu bytes of %s",
-                            n_bytes, path);
+                            n_bytes, subject);
         goto cleanup;
     }
     size_t done = 0;
@@ -54,8 +61,8 @@ aimcc_status onnx_file_read(aimcc_ctx *ctx, const char *path, const char *what, 
             continue;
         if (got <= 0) {
             free(buffer);
-            status = aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL, "cannot read %s file %s: %s", what,
-                                path, got < 0 ? strerror(errno) : "file shrank while reading");
+            status = aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL, "cannot read %s: %s", subject,
+                                got < 0 ? strerror(errno) : "the file shrank while reading");
             goto cleanup;
         }
         done += (size_t)got;
@@ -93,9 +100,18 @@ static aimcc_status read_tensor_file(aimcc_ctx *ctx, aimcc_arena *arena, onnx_im
     if (status != AIMCC_OK)
         return status;
 
-    if (onnx_wire_check(bytes, n_bytes, &onnx__tensor_proto__descriptor))
+    const bool is_npy = n_bytes >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0;
+    if (!is_npy && onnx_wire_check(bytes, n_bytes, &onnx__tensor_proto__descriptor))
         proto = onnx__tensor_proto__unpack(NULL, n_bytes, bytes);
     free(bytes);
+    /* Only --const reads tensors with a parent import, and it takes .pb files only. */
+    if (is_npy)
+        return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
+                          "%s is a numpy .npy file, but %s; write one with "
+                          "onnx.numpy_helper.from_array(array).SerializeToString()",
+                          path,
+                          parent ? "--const takes an ONNX TensorProto (.pb) file"
+                                 : "an ONNX TensorProto (.pb) file is expected");
     if (!proto)
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_MODEL, NULL, NULL,
                           "%s is not a valid TensorProto (truncated or corrupt protobuf); "

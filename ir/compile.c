@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backend/emit.h"
 #include "frontend/onnx_import.h"
@@ -129,10 +130,30 @@ void aimcc_compile_destroy(aimcc_compile *compile)
 
 aimcc_status aimcc_compile_write_program(aimcc_ctx *ctx, aimcc_compile *compile, const char *path)
 {
+    /* The write errors are about the output path, which they name first, so
+     * they carry neither the model file nor the pass. */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        aimcc_ctx_set_file(ctx, NULL);
+        return aimcc_fail(ctx, AIMCC_ERR_IO, NULL, NULL,
+                          "%s: is a folder, not a file; give the path of the program file to "
+                          "write, such as %s/model.aimc",
+                          path, path);
+    }
+
     aimcc_ctx_set_pass(ctx, "backend");
-    const aimcc_status status = aimcc_emit_program_source(ctx, compile->module,
-                                                          compile->model_path, path);
+    aimcc_status status = aimcc_emit_program_source(ctx, compile->module, compile->model_path,
+                                                    path);
     aimcc_ctx_set_pass(ctx, NULL);
+    const aimcc_diag *diag = aimcc_ctx_diag(ctx);
+    const size_t length = strlen(path);
+    if (status == AIMCC_ERR_IO && strncmp(diag->message, path, length) == 0 &&
+        diag->message[length] == ':') {
+        const aimcc_diag write_error = *diag;
+        aimcc_ctx_clear(ctx);
+        aimcc_ctx_set_file(ctx, NULL);
+        status = aimcc_fail(ctx, write_error.status, NULL, NULL, "%s", write_error.message);
+    }
     return status;
 }
 

@@ -89,6 +89,25 @@ typedef struct parser {
 static aimcc_status fail_at(parser *p, const token *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Records a failure at FILE:LINE:COLUMN (LINE or COLUMN 0: left out). The
+ * location becomes the diagnostic's file, so the line reads file first, then
+ * the node, then the message. */
+static aimcc_status fail_located(parser *p, aimcc_status status, const char *node, const char *op,
+                                 int line, int column, const char *message)
+{
+    char location[600];
+    if (line > 0 && column > 0)
+        snprintf(location, sizeof location, "%s:%d:%d", p->file, line, column);
+    else if (line > 0)
+        snprintf(location, sizeof location, "%s:%d", p->file, line);
+    else
+        snprintf(location, sizeof location, "%s", p->file);
+    aimcc_ctx_set_file(p->ctx, location);
+    aimcc_fail(p->ctx, status, node, op, "%s", message);
+    aimcc_ctx_set_file(p->ctx, p->file);
+    return status;
+}
+
 static aimcc_status fail_at(parser *p, const token *at, const char *fmt, ...)
 {
     char message[1024];
@@ -96,14 +115,14 @@ static aimcc_status fail_at(parser *p, const token *at, const char *fmt, ...)
     va_start(args, fmt);
     vsnprintf(message, sizeof message, fmt, args);
     va_end(args);
-    return aimcc_fail(p->ctx, AIMCC_ERR_INVALID_MODEL, p->node, p->onnx_type, "%s:%d:%d: %s",
-                      p->file, at->line, at->column, message);
+    return fail_located(p, AIMCC_ERR_INVALID_MODEL, p->node, p->onnx_type, at->line, at->column,
+                        message);
 }
 
 static aimcc_status fail_nomem(parser *p)
 {
-    return aimcc_fail(p->ctx, AIMCC_ERR_NOMEM, p->node, p->onnx_type,
-                      "%s:%d: out of memory while parsing the IR", p->file, p->tok.line);
+    return fail_located(p, AIMCC_ERR_NOMEM, p->node, p->onnx_type, p->tok.line, 0,
+                        "out of memory while parsing the IR");
 }
 
 /* ---- Lexer ---- */
@@ -982,8 +1001,8 @@ static aimcc_status build_op(parser *p, const parsed_op *parsed)
         parsed->n_attrs, parsed->attrs, parsed->n_outputs, NULL, &op);
     if (status != AIMCC_OK) {
         const aimcc_diag *diag = aimcc_ctx_diag(p->scratch);
-        return aimcc_fail(p->ctx, status, p->node, p->onnx_type, "%s:%d:%d: %s", p->file,
-                          parsed->name.line, parsed->name.column, diag->message);
+        return fail_located(p, status, p->node, p->onnx_type, parsed->name.line,
+                            parsed->name.column, diag->message);
     }
     TRY(check_op_outputs(p, parsed, op));
     for (int i = 0; i < parsed->n_outputs; i++)
@@ -1672,10 +1691,11 @@ static aimcc_status verify_parsed(parser *p)
     if (aimcc_ir_verify(p->scratch, p->module) == AIMCC_OK)
         return AIMCC_OK;
     const aimcc_diag *diag = aimcc_ctx_diag(p->scratch);
-    return aimcc_fail(p->ctx,
-                      diag->status == AIMCC_ERR_NOMEM ? AIMCC_ERR_NOMEM : AIMCC_ERR_INVALID_MODEL,
-                      diag->node[0] ? diag->node : NULL, diag->op[0] ? diag->op : NULL, "%s: %s",
-                      p->file, diag->message);
+    return fail_located(p,
+                        diag->status == AIMCC_ERR_NOMEM ? AIMCC_ERR_NOMEM
+                                                        : AIMCC_ERR_INVALID_MODEL,
+                        diag->node[0] ? diag->node : NULL, diag->op[0] ? diag->op : NULL, 0, 0,
+                        diag->message);
 }
 
 aimcc_status aimcc_ir_parse(aimcc_ctx *ctx, aimcc_arena *arena, const char *text, size_t size,

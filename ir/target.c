@@ -852,7 +852,7 @@ static void list_presets(const char *dir, char *buf, size_t size)
     qsort(sorted, (size_t)n, sizeof(sorted[0]), compare_names);
     sorted[n] = NULL;
     if (n == 0)
-        snprintf(buf, size, "(none found)");
+        snprintf(buf, size, "none found in %s", dir);
     else
         join_names(buf, size, sorted);
 }
@@ -876,7 +876,7 @@ static aimcc_status resolve_path(aimcc_ctx *ctx, aimcc_arena *arena, const char 
         list_presets(dir, presets, sizeof(presets));
         return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
                           "unknown target \"%s\": %s does not exist; allowed: a preset name "
-                          "(%s) or the path of a target JSON file.",
+                          "(%s) or the path of a target JSON file",
                           name_or_path, candidate, presets);
     }
     *path = candidate;

@@ -443,7 +443,8 @@ static void test_cli_missing_files_exit_one(void **state)
 
     const char *inspect_args[] = {"inspect", "/nonexistent/p.aimc", NULL};
     assert_int_equal(run_aimcc(inspect_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
-    assert_error_names(err, "/nonexistent/p.aimc");
+    assert_string_equal(err, "aimcc: error: /nonexistent/p.aimc: cannot open the program: No such "
+                             "file or directory\n");
 
     const char *ir_args[] = {"ir", "--parse", "/nonexistent/m.ir", NULL};
     assert_int_equal(run_aimcc(ir_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
@@ -654,9 +655,10 @@ static void test_cli_run_rejects_wrong_dtype(void **state)
     assert_error_names(err, "i64[1,1,28,28]");
     assert_false(test_path_exists(outdir));
 
+    /* The float program has no tiles for the simulator, but the input is checked first. */
     const char *sim_args[] = {"run", program, "-i", x_path, "-o", outdir, "--device", "sim", NULL};
     assert_int_equal(run_aimcc(sim_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
-    assert_error_names(err, "device sim is not available in this build; use --device exact");
+    assert_error_names(err, "i64[1,1,28,28]");
 }
 
 /* Runs eval with --json on X and Y and returns the parsed object (caller frees). */
@@ -715,10 +717,28 @@ static void test_cli_eval_label_count_mismatch(void **state)
     assert_int_equal(cli_npy_write(ctx, y_path, &y), AIMCC_OK);
     aimcc_ctx_destroy(ctx);
 
+    /* Either file may be the wrong one, so the line starts with neither as its file. */
     const char *args[] = {"eval", program, "--inputs", x_path, "--labels", y_path, NULL};
     assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
-    assert_error_names(err, y_path);
-    assert_error_names(err, "i64[2]");
+    char expected[2048];
+    snprintf(expected, sizeof expected,
+             "aimcc: error: %s contains 3 samples (the first axis of its shape f32[3,1,28,28]) but "
+             "%s contains 2 labels; give one label per sample\n",
+             x_path, y_path);
+    assert_string_equal(err, expected);
+
+    /* One sample, the ONNX test data input, against the 3 labels: singular, and the
+     * labels are not blamed. */
+    char one_path[1024];
+    mnist_path(one_path, sizeof one_path, "test_data_set_0/input_0.pb");
+    write_mnist_batch(x_path, y_path, 1.0f, 0);
+    const char *one_args[] = {"eval", program, "--inputs", one_path, "--labels", y_path, NULL};
+    assert_int_equal(run_aimcc(one_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    snprintf(expected, sizeof expected,
+             "aimcc: error: %s contains 1 sample (the first axis of its shape f32[1,1,28,28]) but "
+             "%s contains 3 labels; give one label per sample\n",
+             one_path, y_path);
+    assert_string_equal(err, expected);
 
     const char *range_args[] = {"eval", program, "--inputs", x_path, "--labels", x_path, NULL};
     assert_int_equal(run_aimcc(range_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
@@ -761,8 +781,9 @@ static Onnx__ValueInfoProto *make_value_info(value_info_storage *s, const char *
     return &s->info;
 }
 
-/* Writes the model y = MatMul(x, W) with x f32[4,10] at a fixed batch of 4 and W f32[10,3]. */
-static void write_fixed_batch_model(const char *path, const float *weights)
+/* Writes the model y = MatMul(x, W) with x f32[4,10] at a fixed batch of 4 and W f32[10,3].
+ * With row_param, the first dimension of x and y is that symbolic name instead of 4. */
+static void write_fixed_batch_model(const char *path, const float *weights, const char *row_param)
 {
     Onnx__TensorProto w = ONNX__TENSOR_PROTO__INIT;
     int64_t w_dims[2] = {10, 3};
@@ -790,6 +811,13 @@ static void write_fixed_batch_model(const char *path, const float *weights)
     value_info_storage x_storage, y_storage;
     Onnx__ValueInfoProto *inputs[1] = {make_value_info(&x_storage, "x", 4, 10)};
     Onnx__ValueInfoProto *outputs[1] = {make_value_info(&y_storage, "y", 4, 3)};
+    if (row_param) {
+        Onnx__TensorShapeProto__Dimension *rows[2] = {&x_storage.dims[0], &y_storage.dims[0]};
+        for (int i = 0; i < 2; i++) {
+            rows[i]->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+            rows[i]->dim_param = (char *)row_param;
+        }
+    }
     Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
     graph.name = "fixed_batch";
     graph.n_node = 1;
@@ -840,7 +868,7 @@ static void test_cli_eval_fixed_batch_padding(void **state)
     for (int s = 0; s < 10; s++)
         for (int i = 0; i < 10; i++)
             x[s][i] = (float)((s * 13 + i * 5) % 9 - 4);
-    write_fixed_batch_model(model, weights);
+    write_fixed_batch_model(model, weights, NULL);
 
     /* Labels: the first maximum of x @ W, made wrong on every third sample. */
     int64_t labels[10];
@@ -910,6 +938,206 @@ static void test_cli_inspect_compiled_program(void **state)
     cJSON_Delete(json);
 }
 
+/* Counts the occurrences of text in s. */
+static int count_occurrences(const char *s, const char *text)
+{
+    int n = 0;
+    for (const char *at = strstr(s, text); at; at = strstr(at + 1, text))
+        n++;
+    return n;
+}
+
+static void test_cli_model_errors_name_file_once(void **state)
+{
+    char err[4096], program[512], x_path[512], model[1024], const_arg[1024], output[512];
+    scratch_path(output, sizeof output, "unused.aimc");
+    const char *missing_args[] = {"compile", "/nonexistent/model.onnx", "-o", output, NULL};
+    assert_int_equal(run_aimcc(missing_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_string_equal(err, "aimcc: error: /nonexistent/model.onnx: [frontend] cannot open the "
+                             "model file: No such file or directory\n");
+
+    /* A compiled program is not a model: the message says what it is instead of
+     * asking for a new export. */
+    compile_mnist(program, sizeof program);
+    const char *program_args[] = {"compile", program, "-o", output, NULL};
+    assert_int_equal(run_aimcc(program_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "the file is an aimcc program");
+    assert_int_equal(count_occurrences(err, program), 1);
+    assert_null(strstr(err, "re-export"));
+
+    /* --const takes TensorProto files only, and says so for a .npy file. */
+    scratch_path(x_path, sizeof x_path, "const_shape.npy");
+    int64_t shape[2] = {1, 784};
+    const aimrt_tensor tensor = {AIMRT_DTYPE_INT64, 1, {2}, shape};
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    assert_int_equal(cli_npy_write(ctx, x_path, &tensor), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+    mnist_path(model, sizeof model, "model.onnx");
+    snprintf(const_arg, sizeof const_arg, "Input3=%s", x_path);
+    const char *const_args[] = {"compile", model, "-o", output, "--const", const_arg, NULL};
+    assert_int_equal(run_aimcc(const_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "is a numpy .npy file, but --const takes an ONNX TensorProto (.pb) "
+                            "file");
+    assert_false(test_path_exists(output));
+}
+
+static void test_cli_output_errors_name_path(void **state)
+{
+    char err[4096], model[1024], expected[2048];
+    mnist_path(model, sizeof model, "model.onnx");
+
+    /* The output's folder is missing: the line is about the output path alone. */
+    const char *missing_args[] = {"compile", model, "-o", "/nonexistent/dir/x.aimc", NULL};
+    assert_int_equal(run_aimcc(missing_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_true(strncmp(err, "aimcc: error: /nonexistent/dir/x.aimc: cannot create", 52) == 0);
+    assert_null(strstr(err, model));
+    assert_null(strstr(err, "[backend]"));
+
+    /* A folder as the output asks for a file path. */
+    const char *folder_args[] = {"compile", model, "-o", scratch, NULL};
+    assert_int_equal(run_aimcc(folder_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    snprintf(expected, sizeof expected,
+             "aimcc: error: %s: is a folder, not a file; give the path of the program file to "
+             "write, such as %s/model.aimc\n",
+             scratch, scratch);
+    assert_string_equal(err, expected);
+}
+
+static void test_cli_messages_count_singular(void **state)
+{
+    char program[512], input[1024], outdir[512], err[4096], model[1024], output[512];
+    char targets_dir[512], expected[2048];
+    compile_mnist(program, sizeof program);
+    mnist_path(input, sizeof input, "test_data_set_0/input_0.pb");
+    scratch_path(outdir, sizeof outdir, "two_inputs");
+    const char *run_args[] = {"run", program, "-i", input, "-i", input, "-o", outdir, NULL};
+    assert_int_equal(run_aimcc(run_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "the program has 1 graph input but 2 input files were given");
+
+    /* No presets: the list of allowed names says so in words. */
+    scratch_path(targets_dir, sizeof targets_dir, "no_targets");
+    assert_int_equal(mkdir(targets_dir, 0777), 0);
+    mnist_path(model, sizeof model, "model.onnx");
+    scratch_path(output, sizeof output, "unused.aimc");
+    const char *target_args[] = {"compile", model, "-o", output, "-t", "nosuch", NULL};
+    assert_int_equal(setenv("AIMCC_TARGETS_DIR", targets_dir, 1), 0);
+    const int status = run_aimcc(target_args, NULL, 0, err, sizeof err);
+    unsetenv("AIMCC_TARGETS_DIR");
+    assert_int_equal(status, CLI_EXIT_INPUT);
+    snprintf(expected, sizeof expected,
+             "allowed: a preset name (none found in %s) or the path of a target JSON file\n",
+             targets_dir);
+    assert_error_names(err, expected);
+}
+
+static void test_cli_ir_parse_error_file_first(void **state)
+{
+    char path[512], err[4096], expected[2048];
+    scratch_path(path, sizeof path, "short_list.ir");
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs("aimcc-ir 1\nmodule \"m\" {\n  %0 = const $w : f32[3] = [1, 2]\n}\n", file);
+    assert_int_equal(fclose(file), 0);
+
+    const char *args[] = {"ir", "--parse", path, NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    snprintf(expected, sizeof expected,
+             "aimcc: error: %s:3:33: \"w\": constant %%0 has 3 elements, but the list ends after "
+             "2\n",
+             path);
+    assert_string_equal(err, expected);
+}
+
+/* What each command's help says about -v and -vv. */
+static const struct {
+    const char *command;
+    const char *text;
+} verbose_help[] = {
+    {"compile", "-v adds info messages (each pass with its time"},
+    {"ir", "-v adds info messages (each pass with its time"},
+    {"run", "-v names each output file as it is written"},
+    {"eval", "so -v and -vv change nothing"},
+    {"inspect", "so -v and -vv change nothing"},
+    {"targets", "so -v and -vv change nothing"},
+};
+
+static void test_cli_verbose_help_per_command(void **state)
+{
+    static char out[32768];
+    char err[4096];
+    for (size_t i = 0; i < sizeof verbose_help / sizeof verbose_help[0]; i++) {
+        const char *args[] = {verbose_help[i].command, "--help", NULL};
+        assert_int_equal(run_aimcc(args, out, sizeof out, err, sizeof err), CLI_EXIT_OK);
+        /* The help wraps lines: runs of spaces and newlines become one space. */
+        static char flat[32768];
+        size_t n = 0;
+        for (const char *c = out; *c && n + 1 < sizeof flat; c++) {
+            const bool space = *c == ' ' || *c == '\n';
+            if (!space)
+                flat[n++] = *c;
+            else if (n > 0 && flat[n - 1] != ' ')
+                flat[n++] = ' ';
+        }
+        flat[n] = '\0';
+        if (!strstr(flat, verbose_help[i].text))
+            print_error("aimcc %s --help lacks \"%s\"\n", verbose_help[i].command,
+                        verbose_help[i].text);
+        assert_non_null(strstr(flat, verbose_help[i].text));
+    }
+
+    /* What the help promises: run -v names the output, inspect -v prints nothing. */
+    char program[512], input[1024], outdir[512];
+    compile_mnist(program, sizeof program);
+    mnist_path(input, sizeof input, "test_data_set_0/input_0.pb");
+    scratch_path(outdir, sizeof outdir, "verbose_run");
+    const char *run_args[] = {"run", program, "-i", input, "-o", outdir, "-v", NULL};
+    assert_int_equal(run_aimcc(run_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    assert_non_null(strstr(err, "aimcc: info: wrote "));
+    assert_non_null(strstr(err, "output_0.pb"));
+    const char *inspect_args[] = {"inspect", program, "-vv", NULL};
+    assert_int_equal(run_aimcc(inspect_args, out, sizeof out, err, sizeof err), CLI_EXIT_OK);
+    assert_string_equal(err, "");
+}
+
+static void test_cli_short_option_inline_value(void **state)
+{
+    char model[1024], program[512], option[600], err[4096];
+    mnist_path(model, sizeof model, "model.onnx");
+    scratch_path(program, sizeof program, "inline.aimc");
+    snprintf(option, sizeof option, "-o=%s", program);
+    const char *args[] = {"compile", model, option, NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    assert_true(test_path_exists(program));
+}
+
+static void test_cli_dim_checks_every_value(void **state)
+{
+    char model[512], program[512], err[4096];
+    float weights[30] = {0};
+    scratch_path(model, sizeof model, "symbolic_rows.onnx");
+    scratch_path(program, sizeof program, "symbolic_rows.aimc");
+    write_fixed_batch_model(model, weights, "rows");
+
+    /* An unknown name still has its value checked. */
+    const char *zero_args[] = {"compile", model, "-o", program, "--dim", "seq=0", NULL};
+    assert_int_equal(run_aimcc(zero_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "--dim seq=0: the size must be a positive integer");
+    assert_false(test_path_exists(program));
+
+    /* A valid value for an unknown name warns and lists the names the model has. */
+    const char *unknown_args[] = {"compile", model, "-o", program, "--dim", "seq=2", NULL};
+    assert_int_equal(run_aimcc(unknown_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    assert_non_null(strstr(err, "aimcc: warning: [frontend] --dim seq: no graph input has a "
+                                "dimension named 'seq', so the option is unused; the model's "
+                                "symbolic dimensions are 'rows'\n"));
+
+    char mnist[1024];
+    mnist_path(mnist, sizeof mnist, "model.onnx");
+    const char *fixed_args[] = {"compile", mnist, "-o", program, "--dim", "seq=2", NULL};
+    assert_int_equal(run_aimcc(fixed_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    assert_non_null(strstr(err, "--dim seq: the model has no symbolic dimensions"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -932,6 +1160,13 @@ int main(void)
         cmocka_unit_test(test_cli_eval_fixed_batch_padding),
         cmocka_unit_test(test_cli_ir_parse_roundtrip),
         cmocka_unit_test(test_cli_inspect_compiled_program),
+        cmocka_unit_test(test_cli_model_errors_name_file_once),
+        cmocka_unit_test(test_cli_output_errors_name_path),
+        cmocka_unit_test(test_cli_messages_count_singular),
+        cmocka_unit_test(test_cli_ir_parse_error_file_first),
+        cmocka_unit_test(test_cli_verbose_help_per_command),
+        cmocka_unit_test(test_cli_short_option_inline_value),
+        cmocka_unit_test(test_cli_dim_checks_every_value),
     };
     return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
 }
