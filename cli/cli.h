@@ -139,6 +139,7 @@ int cli_eval_main(int argc, char **argv);
 int cli_ir_main(int argc, char **argv);
 int cli_inspect_main(int argc, char **argv);
 int cli_targets_main(int argc, char **argv);
+int cli_plot_main(int argc, char **argv);
 
 /* The subcommand tables, for the top-level help. */
 extern const cli_command cli_compile_command;
@@ -147,5 +148,6 @@ extern const cli_command cli_eval_command;
 extern const cli_command cli_ir_command;
 extern const cli_command cli_inspect_command;
 extern const cli_command cli_targets_command;
+extern const cli_command cli_plot_command;
 
 #endif

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aimcc compile: compiles an ONNX model for a target through the pass
- * pipeline and writes the binary program (.aimc). Nothing is written when the
+ * pipeline and writes the binary program (.aimc), and with --report a JSON
+ * report of the tiles each layer uses. Nothing is written when the
  * compilation fails.
  */
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -39,7 +42,9 @@ static const cli_option compile_options[] = {
     {OPT_SHIFT, "--shift", NULL, "B",
      "Add B to the calibration inputs after --scale. Not available in this version."},
     {OPT_REPORT, "--report", NULL, "REPORT.json",
-     "Write tiles, domains and cost estimates as JSON. Not available in this version."},
+     "Also write a JSON report: per linear layer its tile kind and domain with the reason, "
+     "tiles, blocks, cells and utilization; per tile kind and in total the tiles used against "
+     "the budget. Energy, latency and area are null: no cost model exists yet."},
     {0, NULL, NULL, NULL, NULL},
 };
 
@@ -47,7 +52,7 @@ const cli_command cli_compile_command = {
     .name = "compile",
     .usage = "aimcc compile MODEL.onnx -o PROG.aimc [-t TARGET] [--set KEY=VALUE ...] "
              "[--dim NAME=VALUE ...] [--const NAME=FILE.pb ...] [--dump-after PASS|all] "
-             "[--dump-dir DIR] [--dump-weights] [--verify-each]",
+             "[--dump-dir DIR] [--dump-weights] [--verify-each] [--report REPORT.json]",
     .summary = "Compile an ONNX model for a target and write the binary program. The model is "
                "imported, lowered to the IR and run through the pass pipeline; the program is "
                "written atomically, and nothing is written on failure.",
@@ -59,7 +64,7 @@ const cli_command cli_compile_command = {
 /* Parses the arguments into model and the output path; returns an exit status
  * or -1 to go on. */
 static int parse_arguments(int argc, char **argv, cli_model_options *model, const char **input,
-                           const char **output)
+                           const char **output, const char **report)
 {
     cli_args args;
     cli_args_init(&args, &cli_compile_command, argc, argv);
@@ -87,7 +92,7 @@ static int parse_arguments(int argc, char **argv, cli_model_options *model, cons
         case OPT_CALIB: return cli_option_unavailable(&cli_compile_command, "--calib");
         case OPT_SCALE: return cli_option_unavailable(&cli_compile_command, "--scale");
         case OPT_SHIFT: return cli_option_unavailable(&cli_compile_command, "--shift");
-        case OPT_REPORT: return cli_option_unavailable(&cli_compile_command, "--report");
+        case OPT_REPORT: *report = value; break;
         default:
             if (!cli_model_options_apply(&cli_compile_command, model, id, value))
                 return CLI_EXIT_USAGE;
@@ -108,8 +113,8 @@ int cli_compile_main(int argc, char **argv)
         cli_model_options_free(&model);
         return cli_error("out of memory");
     }
-    const char *input = NULL, *output = NULL;
-    int exit_status = parse_arguments(argc, argv, &model, &input, &output);
+    const char *input = NULL, *output = NULL, *report = NULL;
+    int exit_status = parse_arguments(argc, argv, &model, &input, &output, &report);
     if (exit_status >= 0) {
         cli_model_options_free(&model);
         return exit_status;
@@ -122,13 +127,24 @@ int cli_compile_main(int argc, char **argv)
         goto cleanup;
     }
     aimcc_status status = aimcc_compile_model(ctx, input, &model.options, &compile);
+    struct stat st;
+    const bool program_existed = stat(output, &st) == 0;
     if (status == AIMCC_OK)
         status = aimcc_compile_write_program(ctx, compile, output);
+    if (status == AIMCC_OK && report) {
+        status = aimcc_compile_write_report(ctx, compile, report);
+        /* NOTE: a program that existed before is already replaced when the
+         * report fails; only a new one can be removed again. */
+        if (status != AIMCC_OK && !program_existed)
+            unlink(output);
+    }
     if (status != AIMCC_OK) {
         exit_status = cli_report(ctx);
         goto cleanup;
     }
     AIMCC_LOG(AIMCC_LOG_INFO, NULL, NULL, "wrote %s", output);
+    if (report)
+        AIMCC_LOG(AIMCC_LOG_INFO, NULL, NULL, "wrote %s", report);
     aimcc_log_flush_repeats();
     exit_status = CLI_EXIT_OK;
 

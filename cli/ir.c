@@ -2,7 +2,8 @@
 /*
  * aimcc ir: prints the IR text dump of a model after a pass of the pipeline.
  * With --parse it parses an IR text file, checks it with the IR verifier and
- * prints it back, so a dump can be edited by hand and checked.
+ * prints it back, so a dump can be edited by hand and checked. --dot prints
+ * either as a Graphviz graph instead.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,25 +29,36 @@ static const cli_option ir_options[] = {
      "Print every constant value, so the dump parses back, instead of shape and checksum."},
     {OPT_PARSE, "--parse", NULL, "FILE.ir",
      "Parse an IR text file instead of a model, verify it and print it back."},
-    {OPT_DOT, "--dot", NULL, NULL, "Print a Graphviz graph. Not available in this version."},
+    {OPT_DOT, "--dot", NULL, NULL,
+     "Print the IR as a Graphviz dot graph instead of the text dump: a node per op with its "
+     "ONNX node and output shapes (linear ops with their tile kind and tiles), an edge per value. "
+     "Render it with 'dot -Tsvg'."},
     {0, NULL, NULL, NULL, NULL},
 };
 
 const cli_command cli_ir_command = {
     .name = "ir",
     .usage = "aimcc ir MODEL.onnx [-t TARGET] [--set KEY=VALUE ...] [--dim NAME=VALUE ...] "
-             "[--const NAME=FILE.pb ...] [--after PASS] [--dump-weights]\n"
-             "       aimcc ir --parse FILE.ir [--dump-weights]",
+             "[--const NAME=FILE.pb ...] [--after PASS] [--dump-weights] [--dot]\n"
+             "       aimcc ir --parse FILE.ir [--dump-weights] [--dot]",
     .summary = "Print the IR of a model after a pass, or check an IR text file. The dump goes "
                "to standard output; its grammar is in docs/ir.md. With --parse the file is "
-               "parsed, verified and printed back.",
+               "parsed, verified and printed back. --dot prints a Graphviz graph instead.",
     .options = ir_options,
     .verbose_help = "Print more: -v adds info messages (each pass with its time, the tiles of "
                     "each layer), -vv also debug messages (lowering and slicing choices per node).",
 };
 
+/* Prints the module as the text dump, or as a dot graph when dot is set. */
+static aimcc_status print_module(aimcc_ctx *ctx, const aimcc_module *module, bool weights,
+                                 bool dot)
+{
+    return dot ? aimcc_ir_print_dot(ctx, module, stdout)
+               : aimcc_ir_print(ctx, module, stdout, weights);
+}
+
 /* Parses, verifies and prints an IR text file. */
-static int print_parsed(const char *path, bool weights)
+static int print_parsed(const char *path, bool weights, bool dot)
 {
     aimcc_ctx *ctx = aimcc_ctx_create();
     aimcc_arena *arena = aimcc_arena_create();
@@ -64,7 +76,7 @@ static int print_parsed(const char *path, bool weights)
     if (status == AIMCC_OK)
         status = aimcc_ir_verify(ctx, module);
     if (status == AIMCC_OK)
-        status = aimcc_ir_print(ctx, module, stdout, weights);
+        status = print_module(ctx, module, weights, dot);
     exit_status = status == AIMCC_OK ? CLI_EXIT_OK : cli_report(ctx);
 
 cleanup:
@@ -75,7 +87,7 @@ cleanup:
 }
 
 /* Compiles the model up to options->stop_after and prints the module. */
-static int print_model(const char *path, const aimcc_options *options)
+static int print_model(const char *path, const aimcc_options *options, bool dot)
 {
     aimcc_ctx *ctx = aimcc_ctx_create();
     if (!ctx)
@@ -83,7 +95,7 @@ static int print_model(const char *path, const aimcc_options *options)
     aimcc_compile *compile = NULL;
     aimcc_status status = aimcc_compile_model(ctx, path, options, &compile);
     if (status == AIMCC_OK)
-        status = aimcc_compile_dump(ctx, compile, stdout, options->dump_weights);
+        status = print_module(ctx, aimcc_compile_module(compile), options->dump_weights, dot);
     const int exit_status = status == AIMCC_OK ? CLI_EXIT_OK : cli_report(ctx);
     aimcc_compile_destroy(compile);
     aimcc_ctx_destroy(ctx);
@@ -92,7 +104,7 @@ static int print_model(const char *path, const aimcc_options *options)
 
 /* Parses the arguments; returns an exit status or -1 to go on. */
 static int parse_arguments(int argc, char **argv, cli_model_options *model, const char **input,
-                           const char **parse_path)
+                           const char **parse_path, bool *dot)
 {
     cli_args args;
     cli_args_init(&args, &cli_ir_command, argc, argv);
@@ -114,7 +126,7 @@ static int parse_arguments(int argc, char **argv, cli_model_options *model, cons
             break;
         case OPT_DUMP_WEIGHTS: model->options.dump_weights = true; break;
         case OPT_PARSE: *parse_path = value; break;
-        case OPT_DOT: return cli_option_unavailable(&cli_ir_command, "--dot");
+        case OPT_DOT: *dot = true; break;
         default:
             if (!cli_model_options_apply(&cli_ir_command, model, id, value))
                 return CLI_EXIT_USAGE;
@@ -136,10 +148,11 @@ int cli_ir_main(int argc, char **argv)
         return cli_error("out of memory");
     }
     const char *input = NULL, *parse_path = NULL;
-    int exit_status = parse_arguments(argc, argv, &model, &input, &parse_path);
+    bool dot = false;
+    int exit_status = parse_arguments(argc, argv, &model, &input, &parse_path, &dot);
     if (exit_status < 0) {
-        exit_status = parse_path ? print_parsed(parse_path, model.options.dump_weights)
-                                 : print_model(input, &model.options);
+        exit_status = parse_path ? print_parsed(parse_path, model.options.dump_weights, dot)
+                                 : print_model(input, &model.options, dot);
     }
     cli_model_options_free(&model);
     return exit_status;

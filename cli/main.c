@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The aimcc command: dispatches to one subcommand (compile, run, eval, ir,
- * inspect, targets) and prints the top-level help and the version. Each
+ * inspect, plot, targets) and prints the top-level help and the version. Each
  * subcommand is a thin layer over libaimcc and libaimrt.
  */
 #include <stdio.h>
@@ -20,7 +20,8 @@ typedef struct subcommand {
 static const subcommand subcommands[] = {
     {&cli_compile_command, cli_compile_main}, {&cli_run_command, cli_run_main},
     {&cli_eval_command, cli_eval_main},       {&cli_ir_command, cli_ir_main},
-    {&cli_inspect_command, cli_inspect_main}, {&cli_targets_command, cli_targets_main},
+    {&cli_inspect_command, cli_inspect_main}, {&cli_plot_command, cli_plot_main},
+    {&cli_targets_command, cli_targets_main},
 };
 
 #define N_SUBCOMMANDS (int)(sizeof subcommands / sizeof subcommands[0])
@@ -73,7 +74,5 @@ int main(int argc, char **argv)
             return status;
         }
     }
-    if (strcmp(name, "plot") == 0)
-        return cli_usage_error(NULL, "command plot is not available in this version");
     return cli_usage_error(NULL, "unknown command \"%s\"", name);
 }

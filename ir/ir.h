@@ -239,4 +239,14 @@ const char *aimcc_ir_property_name(int bit);
  */
 aimcc_status aimcc_ir_fold_op(aimcc_ctx *ctx, aimcc_module *module, aimcc_op *op, bool *folded);
 
+/*
+ * Writes the module as a Graphviz dot graph: a node per op labeled with its op
+ * name, ONNX node name and output shapes (LINEAR ops also with their tile kind
+ * and tiles), a node per graph input, constant and graph output, and an edge
+ * per value read. Node names come from dense ids, so the text is stable across
+ * runs. Returns AIMCC_ERR_NOMEM, or AIMCC_ERR_IO when the write fails.
+ * Defined in ir/dot.c.
+ */
+aimcc_status aimcc_ir_print_dot(aimcc_ctx *ctx, const aimcc_module *module, FILE *file);
+
 #endif

@@ -5,6 +5,7 @@
  * command runs as a process for usage errors, missing files, the documentation
  * of every --help option, and MNIST compiled, run and evaluated end to end.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <math.h>
 #include <spawn.h>
@@ -399,7 +400,6 @@ static void test_cli_usage_errors_exit_two(void **state)
         {{"compile", "m.onnx", "-o", "p.aimc", "--set", "adc.bits", NULL}, "KEY=VALUE"},
         {{"compile", "m.onnx", "-o", "p.aimc", "--dump-after", "nope", NULL}, "\"nope\" is not a pass"},
         {{"compile", "m.onnx", "-o", "p.aimc", "--calib", "x.npy", NULL}, "--calib is not available"},
-        {{"compile", "m.onnx", "-o", "p.aimc", "--report", "r.json", NULL}, "--report is not available"},
         {{"run", "p.aimc", "-o", "out", NULL}, "-i INPUT"},
         {{"run", "p.aimc", "-i", "x.pb", NULL}, "-o OUTDIR"},
         {{"run", "p.aimc", "-i", "x.pb", "-o", "d", "--format", "csv", NULL}, "pb or npy"},
@@ -412,7 +412,12 @@ static void test_cli_usage_errors_exit_two(void **state)
          "--time needs a number"},
         {{"eval", "p.aimc", "--inputs", "x.npy", "--labels", "y.npy", "--scale", "abc", NULL},
          "--scale needs a number"},
-        {{"ir", "--dot", "m.onnx", NULL}, "--dot is not available"},
+        {{"plot", NULL}, "missing the figure kind"},
+        {{"plot", "pie", "a.json", "-o", "x.png", NULL}, "unknown figure kind \"pie\""},
+        {{"plot", "accuracy", "a.json", NULL}, "-o FIGURE.png"},
+        {{"plot", "accuracy", "-o", "x.png", NULL}, "missing the input files"},
+        {{"plot", "accuracy", "a.json", "-o", "x.pdf", NULL}, "must end in .png or .svg"},
+        {{"plot", "utilization", "a.json", "b.json", "-o", "x.png", NULL}, "one report file"},
         {{"ir", "m.onnx", "--parse", "x.ir", NULL}, "not both"},
         {{"inspect", NULL}, "missing the program file"},
         {{"inspect", "--json=yes", "p.aimc", NULL}, "takes no value"},
@@ -482,7 +487,8 @@ static void test_cli_help_options_documented(void **state)
     size_t size = 0;
     assert_int_equal(cli_read_file(ctx, docs_path, &docs, &size), AIMCC_OK);
 
-    static const char *const commands[] = {"compile", "run", "eval", "ir", "inspect", "targets"};
+    static const char *const commands[] = {"compile", "run", "eval", "ir", "inspect", "plot",
+                                           "targets"};
     static char help[32768];
     char err[1024];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -1138,6 +1144,353 @@ static void test_cli_dim_checks_every_value(void **state)
     assert_non_null(strstr(err, "--dim seq: the model has no symbolic dimensions"));
 }
 
+
+/* ---- ir --dot, compile --report and plot ---- */
+
+/* Copies the dot node name that starts at text (letters and digits) into name. */
+static const char *read_dot_name(const char *text, char *name, size_t size)
+{
+    size_t n = 0;
+    while ((isalnum((unsigned char)text[n]) || text[n] == '_') && n + 1 < size) {
+        name[n] = text[n];
+        n++;
+    }
+    name[n] = '\0';
+    return text + n;
+}
+
+/* Returns true when name is among the n names of declared. */
+static bool dot_name_declared(char (*declared)[32], int n, const char *name)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(declared[i], name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Checks a dot graph's structure: it opens with digraph, its braces and
+ * brackets balance outside quoted strings, every statement line is a node
+ * or an edge, and every edge endpoint is declared as a node first. Returns
+ * the count of edges. */
+static int check_dot_structure(const char *dot)
+{
+    assert_true(strncmp(dot, "digraph \"", 9) == 0);
+    int depth = 0, brackets = 0;
+    bool quoted = false;
+    for (const char *c = dot; *c; c++) {
+        if (quoted) {
+            if (*c == '\\' && c[1])
+                c++;
+            else if (*c == '"')
+                quoted = false;
+            continue;
+        }
+        depth += (*c == '{') - (*c == '}');
+        brackets += (*c == '[') - (*c == ']');
+        quoted = *c == '"';
+        assert_true(depth >= 0 && brackets >= 0);
+    }
+    assert_false(quoted);
+    assert_int_equal(depth, 0);
+    assert_int_equal(brackets, 0);
+
+    static char declared[4096][32];
+    int n_declared = 0, n_edges = 0;
+    for (const char *line = strchr(dot, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        if (strncmp(line, "}\n", 2) == 0 || strncmp(line, "  node [", 8) == 0 ||
+            strncmp(line, "  edge [", 8) == 0 || strncmp(line, "  label=", 8) == 0)
+            continue;
+        assert_true(strncmp(line, "  ", 2) == 0);
+        char from[32], to[32];
+        const char *rest = read_dot_name(line + 2, from, sizeof from);
+        assert_true(from[0] != '\0');
+        if (strncmp(rest, " -> ", 4) == 0) {
+            read_dot_name(rest + 4, to, sizeof to);
+            if (!dot_name_declared(declared, n_declared, from) ||
+                !dot_name_declared(declared, n_declared, to))
+                print_error("edge %s -> %s has an undeclared endpoint\n", from, to);
+            assert_true(dot_name_declared(declared, n_declared, from));
+            assert_true(dot_name_declared(declared, n_declared, to));
+            n_edges++;
+        } else {
+            assert_true(strncmp(rest, " [label=\"", 9) == 0);
+            assert_false(dot_name_declared(declared, n_declared, from));
+            assert_true(n_declared < 4096);
+            snprintf(declared[n_declared++], sizeof declared[0], "%s", from);
+        }
+    }
+    return n_edges;
+}
+
+static void test_cli_ir_dot_valid_stable(void **state)
+{
+    char model[1024], err[4096];
+    static char dot[1 << 18], again[1 << 18];
+    mnist_path(model, sizeof model, "model.onnx");
+    const char *args[] = {"ir", model, "-t", "pcm-current", "--dot", NULL};
+    assert_int_equal(run_aimcc(args, dot, sizeof dot, err, sizeof err), CLI_EXIT_OK);
+    assert_true(check_dot_structure(dot) > 0);
+    assert_int_equal(run_aimcc(args, again, sizeof again, err, sizeof err), CLI_EXIT_OK);
+    assert_string_equal(again, dot);
+
+    /* The model has two Conv nodes and one MatMul, each one linear op on a
+     * pcm tile of the current domain; one graph input and one graph output. */
+    assert_int_equal(count_occurrences(dot, "[label=\"linear \\\""), 3);
+    assert_int_equal(count_occurrences(dot, "kind pcm (current)\\n1 block on 1 tile: @t0"), 3);
+    assert_non_null(strstr(dot, "linear \\\"Times212\\\" (MatMul)\\n%21 : f32[N,10]"));
+    assert_int_equal(count_occurrences(dot, "shape=invhouse"), 1);
+    assert_int_equal(count_occurrences(dot, "shape=house"), 1);
+    assert_non_null(strstr(dot, "input 0 %0 $Input3\\nf32[N,1,28,28]"));
+    assert_null(strstr(dot, "0x"));
+
+    /* Before select-domain, linear ops carry no kind. */
+    const char *import_args[] = {"ir", model, "--after", "canonicalize", "--dot", NULL};
+    assert_int_equal(run_aimcc(import_args, dot, sizeof dot, err, sizeof err), CLI_EXIT_OK);
+    const int n_edges = check_dot_structure(dot);
+    assert_null(strstr(dot, "kind pcm"));
+
+    /* A parsed dump prints the same edges. */
+    char dump_path[512];
+    scratch_path(dump_path, sizeof dump_path, "dot.ir");
+    const char *dump_args[] = {"ir", model, "--after", "canonicalize", "--dump-weights", NULL};
+    assert_int_equal(run_aimcc(dump_args, again, sizeof again, err, sizeof err), CLI_EXIT_OK);
+    FILE *file = fopen(dump_path, "w");
+    assert_non_null(file);
+    fputs(again, file);
+    assert_int_equal(fclose(file), 0);
+    const char *parse_args[] = {"ir", "--parse", dump_path, "--dot", NULL};
+    assert_int_equal(run_aimcc(parse_args, again, sizeof again, err, sizeof err), CLI_EXIT_OK);
+    assert_int_equal(check_dot_structure(again), n_edges);
+}
+
+/* Returns the member of an object, failing the test when it is absent. */
+static const cJSON *member(const cJSON *object, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    if (!item)
+        print_error("missing member \"%s\"\n", name);
+    assert_non_null(item);
+    return item;
+}
+
+static double number(const cJSON *object, const char *name)
+{
+    const cJSON *item = member(object, name);
+    assert_true(cJSON_IsNumber(item));
+    return item->valuedouble;
+}
+
+/* Compiles MNIST on pcm-current with --report; fills program and report paths. */
+static cJSON *compile_mnist_report(char *program, char *report, size_t size)
+{
+    char model[1024], err[4096];
+    mnist_path(model, sizeof model, "model.onnx");
+    scratch_path(program, size, "mnist-pcm.aimc");
+    scratch_path(report, size, "mnist-pcm.json");
+    const char *args[] = {"compile", model, "-t", "pcm-current", "-o", program, "--report",
+                          report, NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    char *text = NULL;
+    size_t length = 0;
+    assert_int_equal(cli_read_file(ctx, report, &text, &length), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+    cJSON *json = cJSON_Parse(text);
+    free(text);
+    assert_non_null(json);
+    return json;
+}
+
+/* The Conv weights 8x1x5x5 and 16x8x5x5 and the MatMul weights 256x10 of the
+ * model, as K x N matrices (K = C * kh * kw inputs). */
+static const double mnist_weight_shapes[3][2] = {{25, 8}, {200, 16}, {256, 10}};
+
+static void test_cli_report_matches_inspect(void **state)
+{
+    char program[512], report_path[512], err[4096];
+    static char out[1 << 17];
+    cJSON *report = compile_mnist_report(program, report_path, sizeof program);
+    const char *inspect_args[] = {"inspect", program, "--json", NULL};
+    assert_int_equal(run_aimcc(inspect_args, out, sizeof out, err, sizeof err), CLI_EXIT_OK);
+    cJSON *inspect = cJSON_Parse(out);
+    assert_non_null(inspect);
+
+    assert_string_equal(member(report, "target")->valuestring, "pcm-current");
+    assert_true(cJSON_IsNull(member(report, "estimates")));
+    assert_true(cJSON_IsString(member(report, "note")));
+    const cJSON *layers = member(report, "layers");
+    const cJSON *inspected = member(inspect, "layers");
+    assert_int_equal(cJSON_GetArraySize(layers), 3);
+    assert_int_equal(cJSON_GetArraySize(inspected), 3);
+    for (int i = 0; i < 3; i++) {
+        const cJSON *layer = cJSON_GetArrayItem(layers, i);
+        const cJSON *expected = cJSON_GetArrayItem(inspected, i);
+        assert_string_equal(member(layer, "node")->valuestring,
+                            member(expected, "node")->valuestring);
+        const cJSON *shape = member(layer, "weight_shape");
+        assert_true(cJSON_GetArrayItem(shape, 0)->valuedouble == mnist_weight_shapes[i][0]);
+        assert_true(cJSON_GetArrayItem(shape, 1)->valuedouble == mnist_weight_shapes[i][1]);
+        assert_string_equal(member(layer, "kind")->valuestring, "pcm");
+        assert_string_equal(member(layer, "domain")->valuestring, "current");
+        assert_string_equal(member(layer, "kind_reason")->valuestring, "only kind");
+        static const char *const counts[] = {"tiles", "blocks", "cells_used", "cells_available"};
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+            assert_true(number(layer, counts[c]) == number(expected, counts[c]));
+        assert_float_equal(number(layer, "utilization"), number(expected, "utilization"), 1e-6);
+
+        /* One differential pair per 8-bit weight: 2 cells each. */
+        assert_true(number(layer, "cells_used") ==
+                    2 * mnist_weight_shapes[i][0] * mnist_weight_shapes[i][1]);
+    }
+
+    const cJSON *tiles = member(inspect, "tiles");
+    const cJSON *total = member(report, "total");
+    assert_true(number(total, "tiles_used") == number(tiles, "used"));
+    assert_true(number(total, "cells_used") == number(tiles, "cells_used"));
+    assert_true(number(total, "cells_total") == number(tiles, "cells_total"));
+    assert_float_equal(number(total, "utilization"), number(tiles, "utilization"), 1e-6);
+    assert_true(number(total, "tiles_budget") == 256);
+
+    /* The preset's one kind: 512x512 tiles, 8-bit weights, cells, inputs and ADC. */
+    const cJSON *kind = cJSON_GetArrayItem(member(report, "kinds"), 0);
+    const cJSON *inspected_kind = cJSON_GetArrayItem(member(tiles, "kinds"), 0);
+    assert_non_null(kind);
+    assert_true(number(kind, "tiles_used") == number(inspected_kind, "tiles"));
+    assert_true(number(kind, "cells_used") == number(inspected_kind, "cells_used"));
+    assert_float_equal(number(kind, "utilization"), number(inspected_kind, "utilization"), 1e-6);
+    static const char *const bits[] = {"weight_bits", "cell_bits", "input_bits", "adc_bits"};
+    for (size_t b = 0; b < sizeof bits / sizeof bits[0]; b++)
+        assert_true(number(kind, bits[b]) == 8);
+    assert_true(number(kind, "rows") == 512 && number(kind, "cols") == 512);
+    cJSON_Delete(inspect);
+    cJSON_Delete(report);
+}
+
+static void test_cli_report_write_error(void **state)
+{
+    char model[1024], program[512], err[4096];
+    mnist_path(model, sizeof model, "model.onnx");
+    scratch_path(program, sizeof program, "report-error.aimc");
+    const char *args[] = {"compile", model, "-o", program, "--report",
+                          "/nonexistent/dir/r.json", NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_error_names(err, "/nonexistent/dir/r.json: cannot create a temporary file");
+    assert_null(strstr(err, model));
+    assert_false(test_path_exists(program));
+}
+
+/* Writes text to a file in the scratch folder; fills path. */
+static void write_scratch_file(char *path, size_t size, const char *name, const char *text)
+{
+    scratch_path(path, size, name);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs(text, file);
+    assert_int_equal(fclose(file), 0);
+}
+
+/* Reads up to size bytes of a file's start; returns the count read. */
+static size_t read_head(const char *path, unsigned char *buf, size_t size)
+{
+    FILE *file = fopen(path, "rb");
+    assert_non_null(file);
+    const size_t n = fread(buf, 1, size, file);
+    fclose(file);
+    return n;
+}
+
+/* Asserts that no temporary file of an atomic write is left in the scratch folder. */
+static void assert_no_temp_files(void)
+{
+    char *argv[] = {"sh", "-c", NULL, NULL};
+    char command[600];
+    snprintf(command, sizeof command, "! ls '%s' | grep -q '\\.tmp-'", scratch);
+    argv[2] = command;
+    pid_t pid;
+    int status = 0;
+    assert_int_equal(posix_spawnp(&pid, "sh", NULL, NULL, argv, environ), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_cli_plot_png_and_svg(void **state)
+{
+    char a[512], b[512], report[512], png[512], svg[512], err[4096];
+    write_scratch_file(a, sizeof a, "seed-1.json",
+                       "{\"top1\": 0.98, \"top1_std\": 0.004, \"samples\": 100}");
+    write_scratch_file(b, sizeof b, "seed-2.json",
+                       "{\"top1\": 0.95, \"top1_std\": 0.0, \"samples\": 100}");
+    write_scratch_file(report, sizeof report, "small-report.json",
+                       "{\"layers\": [{\"node\": \"fc1\", \"utilization\": 0.5},"
+                       " {\"node\": \"fc#2\", \"utilization\": 0.25}],"
+                       " \"total\": {\"utilization\": 0.375}}");
+    scratch_path(png, sizeof png, "accuracy.png");
+    scratch_path(svg, sizeof svg, "utilization.svg");
+
+    const char *accuracy_args[] = {"plot", "accuracy", a, b, "-o", png, NULL};
+    assert_int_equal(run_aimcc(accuracy_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    unsigned char head[64] = {0};
+    assert_int_equal(read_head(png, head, 8), 8);
+    assert_memory_equal(head, "\x89PNG\r\n\x1a\n", 8);
+
+    const char *utilization_args[] = {"plot", "utilization", report, "-o", svg, NULL};
+    assert_int_equal(run_aimcc(utilization_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    const size_t n = read_head(svg, head, sizeof head - 1);
+    assert_true(n > 5);
+    assert_true(strncmp((const char *)head, "<?xml", 5) == 0 ||
+                strncmp((const char *)head, "<svg", 4) == 0);
+
+    /* The other way round: utilization as PNG, accuracy as SVG. */
+    const char *swapped_args[] = {"plot", "utilization", report, "-o", png, NULL};
+    assert_int_equal(run_aimcc(swapped_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    assert_int_equal(read_head(png, head, 8), 8);
+    assert_memory_equal(head, "\x89PNG\r\n\x1a\n", 8);
+    const char *accuracy_svg_args[] = {"plot", "accuracy", a, "-o", svg, NULL};
+    assert_int_equal(run_aimcc(accuracy_svg_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    assert_true(read_head(svg, head, 5) == 5 && strncmp((const char *)head, "<?xml", 5) == 0);
+    assert_no_temp_files();
+}
+
+typedef struct plot_error_case {
+    const char *kind;
+    const char *name;
+    const char *text;
+    const char *message;
+} plot_error_case;
+
+static void test_cli_plot_bad_json_names_field(void **state)
+{
+    static const plot_error_case cases[] = {
+        {"accuracy", "no-std.json", "{\"top1\": 0.9}", "missing the member \"top1_std\""},
+        {"accuracy", "no-top1.json", "{\"top1_std\": 0.1}", "missing the member \"top1\""},
+        {"accuracy", "range.json", "{\"top1\": 1.5, \"top1_std\": 0}",
+         "the member \"top1\" must be a number from 0 to 1"},
+        {"accuracy", "broken.json", "{\"top1\": ", "invalid JSON"},
+        {"accuracy", "array.json", "[1, 2]", "not an object"},
+        {"utilization", "no-layers.json", "{\"total\": {}}", "missing the array member \"layers\""},
+        {"utilization", "no-util.json",
+         "{\"layers\": [{\"node\": \"a\", \"utilization\": 0.5}, {\"node\": \"b\"}]}",
+         "missing the member \"layers[1].utilization\""},
+        {"utilization", "no-node.json", "{\"layers\": [{\"utilization\": 0.5}]}",
+         "missing the string member \"layers[0].node\""},
+    };
+    char input[512], figure[512], err[4096];
+    scratch_path(figure, sizeof figure, "never.png");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_scratch_file(input, sizeof input, cases[i].name, cases[i].text);
+        const char *args[] = {"plot", cases[i].kind, input, "-o", figure, NULL};
+        const int status = run_aimcc(args, NULL, 0, err, sizeof err);
+        if (status != CLI_EXIT_INPUT)
+            print_error("case %zu: exit status %d, stderr \"%s\"\n", i, status, err);
+        assert_int_equal(status, CLI_EXIT_INPUT);
+        assert_error_names(err, input);
+        assert_error_names(err, cases[i].message);
+        assert_false(test_path_exists(figure));
+    }
+    assert_no_temp_files();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1167,6 +1520,11 @@ int main(void)
         cmocka_unit_test(test_cli_verbose_help_per_command),
         cmocka_unit_test(test_cli_short_option_inline_value),
         cmocka_unit_test(test_cli_dim_checks_every_value),
+        cmocka_unit_test(test_cli_ir_dot_valid_stable),
+        cmocka_unit_test(test_cli_report_matches_inspect),
+        cmocka_unit_test(test_cli_report_write_error),
+        cmocka_unit_test(test_cli_plot_png_and_svg),
+        cmocka_unit_test(test_cli_plot_bad_json_names_field),
     };
     return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
 }

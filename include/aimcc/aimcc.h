@@ -175,6 +175,16 @@ aimcc_status aimcc_compile_write_program(aimcc_ctx *ctx, aimcc_compile *compile,
 /* Writes the IR text dump of the module to a FILE* (void * keeps stdio out of this header). */
 aimcc_status aimcc_compile_dump(aimcc_ctx *ctx, aimcc_compile *compile, void *file, bool weights);
 
+/*
+ * Writes the compile report to path atomically, as one JSON object: per linear
+ * layer its ONNX node, weight shape, tile kind and domain with the reason
+ * select-domain gave, tiles, blocks, cells used and utilization; per tile kind
+ * its bit widths and tiles used against its budget; the totals; and
+ * "estimates": null until a cost model exists. docs/cli.md lists the members.
+ * Returns AIMCC_ERR_IO naming path, or AIMCC_ERR_NOMEM. Defined in ir/report.c.
+ */
+aimcc_status aimcc_compile_write_report(aimcc_ctx *ctx, aimcc_compile *compile, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aimcc plot: draws a figure with PLplot's cairo driver, as PNG or SVG by the
+ * output's extension. `accuracy` draws top-1 with its standard deviation from
+ * `aimcc eval --json` results, `utilization` the cells each linear layer uses
+ * from a `compile --report` file. The figure is written atomically.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <plplot.h>
+
+#include "cli.h"
+#include "ir/temp_file.h"
+#include "plot.h"
+
+enum {
+    OPT_OUTPUT = 1,
+};
+
+static const cli_option plot_options[] = {
+    {OPT_OUTPUT, "--output", "-o", "FIGURE",
+     "Write the figure to this file: PNG when it ends in .png, SVG when it ends in .svg. "
+     "Required."},
+    {0, NULL, NULL, NULL, NULL},
+};
+
+const cli_command cli_plot_command = {
+    .name = "plot",
+    .usage = "aimcc plot accuracy RESULT.json... -o FIGURE.png|FIGURE.svg\n"
+             "       aimcc plot utilization REPORT.json -o FIGURE.png|FIGURE.svg",
+    .summary = "Draw a figure from eval results or a compile report. accuracy draws top-1 with "
+               "its standard deviation as error bars from one or more 'aimcc eval --json' "
+               "results, in the order given, against their --time when the times increase in that "
+               "order, else against the file names. utilization draws the share of its tiles' "
+               "cells that each linear layer uses, from one 'aimcc compile --report' file.",
+    .options = plot_options,
+};
+
+/* PLplot's color map 0 for the figures: background, axes, data, total line. */
+enum { COLOR_BACKGROUND, COLOR_AXES, COLOR_DATA, COLOR_TOTAL, COLOR_COUNT };
+
+/* The temporary file being drawn, removed by the exit handler when PLplot
+ * fails, because PLplot ends the process after an error. */
+static const char *drawing_path;
+static const char *figure_path;
+
+static int on_plplot_error(PLCHAR_VECTOR message)
+{
+    if (drawing_path)
+        unlink(drawing_path);
+    cli_error("%s: drawing the figure failed: %s", figure_path ? figure_path : "plot",
+              message ? message : "PLplot error");
+    return CLI_EXIT_INPUT;
+}
+
+#ifdef __SANITIZE_ADDRESS__
+/* fontconfig and libltdl, which PLplot's cairo driver loads, keep caches until
+ * the process ends; LeakSanitizer would report them as leaks of aimcc. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\nleak:libltdl.so\n";
+}
+
+/* Keeps stderr to the command's own lines: no table of the suppressions used. */
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+    return "print_suppressions=0";
+}
+#endif
+
+/* Writes text for PLplot, which reads '#' as the start of an escape sequence. */
+static void plot_text(char *out, size_t size, const char *text)
+{
+    size_t n = 0;
+    for (const char *c = text; *c && n + 3 < size; c++) {
+        if (*c == '#')
+            out[n++] = '#';
+        out[n++] = *c;
+    }
+    out[n] = '\0';
+}
+
+/* Starts a page on the file with the device and the figure's colors. */
+static void begin_page(const char *device, const char *path)
+{
+    static const PLINT red[COLOR_COUNT] = {255, 0, 70, 178};
+    static const PLINT green[COLOR_COUNT] = {255, 0, 130, 34};
+    static const PLINT blue[COLOR_COUNT] = {255, 0, 180, 34};
+    plsexit(on_plplot_error);
+    plsdev(device);
+    plsfnam(path);
+    plspage(0.0, 0.0, 960, 640, 0, 0);
+    plscmap0(red, green, blue, COLOR_COUNT);
+    plinit();
+    pladv(0);
+    plcol0(COLOR_AXES);
+}
+
+/* Writes labels under the x axis, perpendicular to it, at x = 1..n of [xmin, xmax].
+ * Label i starts stride bytes after label i - 1. */
+static void label_x_axis(int n, const char *first_label, size_t stride, double xmin, double xmax)
+{
+    char text[2 * PLOT_LABEL_BYTES];
+    for (int i = 0; i < n; i++) {
+        plot_text(text, sizeof text, first_label + (size_t)i * stride);
+        plmtex("bv", 0.5, (i + 1 - xmin) / (xmax - xmin), 1.0, text);
+    }
+}
+
+/* Returns [lo, hi] around the points' error bars with a margin, inside [0, 1]. */
+static void accuracy_range(const plot_point *points, int n, double *lo, double *hi)
+{
+    *lo = 1.0;
+    *hi = 0.0;
+    for (int i = 0; i < n; i++) {
+        *lo = points[i].top1 - points[i].top1_std < *lo ? points[i].top1 - points[i].top1_std : *lo;
+        *hi = points[i].top1 + points[i].top1_std > *hi ? points[i].top1 + points[i].top1_std : *hi;
+    }
+    const double margin = *hi - *lo > 0.0 ? 0.1 * (*hi - *lo) : 0.01;
+    *lo = *lo - margin < 0.0 ? 0.0 : *lo - margin;
+    *hi = *hi + margin > 1.0 ? 1.0 : *hi + margin;
+}
+
+/* Returns true when every point has a time and the times increase. */
+static bool times_increase(const plot_point *points, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!points[i].has_time || (i > 0 && points[i].time_s <= points[i - 1].time_s))
+            return false;
+    }
+    return n > 1;
+}
+
+static void draw_accuracy(const plot_point *points, int n, PLFLT *x, PLFLT *y, PLFLT *lo,
+                          PLFLT *hi)
+{
+    const bool by_time = times_increase(points, n);
+    for (int i = 0; i < n; i++) {
+        x[i] = by_time ? points[i].time_s : i + 1;
+        y[i] = points[i].top1;
+        lo[i] = points[i].top1 - points[i].top1_std;
+        hi[i] = points[i].top1 + points[i].top1_std;
+    }
+    double ymin, ymax;
+    accuracy_range(points, n, &ymin, &ymax);
+    const double span = by_time ? x[n - 1] - x[0] : 1.0;
+    const double xmin = by_time ? x[0] - 0.05 * span : 0.5;
+    const double xmax = by_time ? x[n - 1] + 0.05 * span : n + 0.5;
+
+    plvpor(0.1, 0.95, by_time ? 0.12 : 0.3, 0.9);
+    plwind(xmin, xmax, ymin, ymax);
+    plbox(by_time ? "bcnst" : "bc", 0.0, 0, "bcfnstv", 0.0, 0);
+    if (!by_time)
+        label_x_axis(n, points[0].label, sizeof *points, xmin, xmax);
+    pllab(by_time ? "time since programming (s)" : "", "top-1 accuracy",
+          "Top-1 accuracy (error bars: std over seeds)");
+    plcol0(COLOR_DATA);
+    plline(n, x, y);
+    plpoin(n, x, y, 17);
+    plerry(n, x, lo, hi);
+}
+
+static void draw_utilization(const plot_bars *bars)
+{
+    const int n = bars->n_bars;
+    const double xmin = 0.5, xmax = n + 0.5;
+    plvpor(0.1, 0.95, 0.35, 0.9);
+    plwind(xmin, xmax, 0.0, 100.0);
+    plbox("bc", 0.0, 0, "bcnstv", 0.0, 0);
+    label_x_axis(n, bars->bars[0].label, sizeof *bars->bars, xmin, xmax);
+    pllab("", "cells used (% of its tiles)", "Cell utilization per linear layer");
+
+    plcol0(COLOR_DATA);
+    for (int i = 0; i < n; i++) {
+        const PLFLT left = i + 0.6, right = i + 1.4, top = 100.0 * bars->bars[i].utilization;
+        PLFLT x[4] = {left, left, right, right}, y[4] = {0.0, top, top, 0.0};
+        plfill(4, x, y);
+    }
+    if (bars->has_total) {
+        PLFLT x[2] = {xmin, xmax};
+        PLFLT y[2] = {100.0 * bars->total_utilization, 100.0 * bars->total_utilization};
+        plcol0(COLOR_TOTAL);
+        pllsty(2);
+        plline(2, x, y);
+        pllsty(1);
+        plptex(xmax - 0.02 * (xmax - xmin), y[0] + 2.0, 1.0, 0.0, 1.0, "all tiles");
+    }
+}
+
+/* The figure to draw: its kind and its data. */
+typedef struct figure {
+    bool accuracy;
+    int n_points;
+    plot_point *points;
+    plot_bars bars;
+} figure;
+
+/* Draws the figure into the temporary file beside path, then renames it over
+ * path. device is "pngcairo" or "svgcairo". */
+static int write_figure(const figure *fig, const char *device, const char *path)
+{
+    const size_t length = strlen(path);
+    char *temp = malloc(length + sizeof ".tmp-XXXXXX");
+    PLFLT *scratch = malloc(4 * ((size_t)fig->n_points + 1) * sizeof *scratch);
+    if (!temp || !scratch) {
+        free(temp);
+        free(scratch);
+        return cli_error("out of memory");
+    }
+    memcpy(temp, path, length);
+    memcpy(temp + length, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
+    const int fd = aimcc_temp_file_create(temp);
+    if (fd < 0) {
+        const int error = errno;
+        free(temp);
+        free(scratch);
+        return cli_error("%s: cannot create a temporary file in its folder (%s); check that the "
+                         "folder exists and is writable",
+                         path, strerror(error));
+    }
+    close(fd);
+
+    drawing_path = temp;
+    figure_path = path;
+    begin_page(device, temp);
+    const size_t n = (size_t)fig->n_points + 1;
+    if (fig->accuracy)
+        draw_accuracy(fig->points, fig->n_points, scratch, scratch + n, scratch + 2 * n,
+                      scratch + 3 * n);
+    else
+        draw_utilization(&fig->bars);
+    plend();
+    drawing_path = NULL;
+    free(scratch);
+
+    int exit_status = CLI_EXIT_OK;
+    FILE *check = fopen(temp, "rb");
+    const bool written = check && fseek(check, 0, SEEK_END) == 0 && ftell(check) > 0;
+    if (check)
+        fclose(check);
+    if (!written || rename(temp, path) != 0) {
+        exit_status = cli_error("%s: writing the figure failed (%s)", path,
+                                written ? strerror(errno) : "PLplot wrote an empty file");
+        unlink(temp);
+    }
+    free(temp);
+    return exit_status;
+}
+
+/* Returns the cairo device for the output's extension, or NULL. */
+static const char *device_for(const char *path)
+{
+    const size_t length = strlen(path);
+    if (length > 4 && strcmp(path + length - 4, ".png") == 0)
+        return "pngcairo";
+    if (length > 4 && strcmp(path + length - 4, ".svg") == 0)
+        return "svgcairo";
+    return NULL;
+}
+
+/* Reads the inputs of the figure's kind; returns an exit status or -1 to go on. */
+static int read_inputs(figure *fig, const char *const *inputs, int n_inputs)
+{
+    if (!fig->accuracy) {
+        if (n_inputs != 1)
+            return cli_usage_error(&cli_plot_command,
+                                   "plot utilization takes one report file, but got %d",
+                                   n_inputs);
+        return plot_read_utilization(inputs[0], &fig->bars) ? -1 : CLI_EXIT_INPUT;
+    }
+    fig->points = calloc((size_t)n_inputs, sizeof *fig->points);
+    if (!fig->points)
+        return cli_error("out of memory");
+    for (int i = 0; i < n_inputs; i++) {
+        if (!plot_read_accuracy(inputs[i], &fig->points[i]))
+            return CLI_EXIT_INPUT;
+        fig->n_points++;
+    }
+    return -1;
+}
+
+/* Parses the arguments; returns an exit status or -1 to go on. inputs has
+ * room for argc entries. */
+static int parse_arguments(int argc, char **argv, const char **kind, const char **inputs,
+                           int *n_inputs, const char **output)
+{
+    cli_args args;
+    cli_args_init(&args, &cli_plot_command, argc, argv);
+    const char *value = NULL;
+    for (int id; (id = cli_args_next(&args, &value)) != CLI_ARG_END;) {
+        switch (id) {
+        case CLI_ARG_HELP: return CLI_EXIT_OK;
+        case CLI_ARG_ERROR: return CLI_EXIT_USAGE;
+        case CLI_ARG_POSITIONAL:
+            if (!*kind)
+                *kind = value;
+            else
+                inputs[(*n_inputs)++] = value;
+            break;
+        case OPT_OUTPUT: *output = value; break;
+        default: return CLI_EXIT_USAGE;
+        }
+    }
+    if (!*kind)
+        return cli_usage_error(&cli_plot_command, "missing the figure kind: accuracy or "
+                                                  "utilization");
+    if (strcmp(*kind, "accuracy") != 0 && strcmp(*kind, "utilization") != 0)
+        return cli_usage_error(&cli_plot_command,
+                               "unknown figure kind \"%s\"; give accuracy or utilization", *kind);
+    if (*n_inputs == 0)
+        return cli_usage_error(&cli_plot_command, "missing the input files of plot %s", *kind);
+    if (!*output)
+        return cli_usage_error(&cli_plot_command, "missing the figure file: give -o FIGURE.png "
+                                                  "or -o FIGURE.svg");
+    if (!device_for(*output))
+        return cli_usage_error(&cli_plot_command,
+                               "the figure file \"%s\" must end in .png or .svg", *output);
+    return -1;
+}
+
+int cli_plot_main(int argc, char **argv)
+{
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    if (!inputs)
+        return cli_error("out of memory");
+    const char *kind = NULL, *output = NULL;
+    int n_inputs = 0;
+    int exit_status = parse_arguments(argc, argv, &kind, inputs, &n_inputs, &output);
+    figure fig = {0};
+    if (exit_status < 0) {
+        fig.accuracy = strcmp(kind, "accuracy") == 0;
+        exit_status = read_inputs(&fig, inputs, n_inputs);
+    }
+    if (exit_status < 0)
+        exit_status = write_figure(&fig, device_for(output), output);
+    free(fig.points);
+    free(fig.bars.bars);
+    free(inputs);
+    return exit_status;
+}
