@@ -18,15 +18,21 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The MNIST CNN on the float target, then quantized to 8 bits for the
-# pcm-current tiles and run on the exact device (no analog noise yet).
-DEMO_DATA = --inputs models/mnist-cnn/data/x_test_uint8.npy --labels models/mnist-cnn/data/y_test.npy
+# pcm-current tiles and run on the simulator (PCM noise, drift, ADC, global
+# drift compensation) right after programming, after one hour and after one
+# day. The first 1000 test images keep the simulated runs short.
+DEMO_DATA = --inputs models/mnist-cnn/data/x_test_uint8.npy --labels models/mnist-cnn/data/y_test.npy --limit 1000
 demo: build
 	$(BUILD)/aimcc compile models/mnist-cnn/model.onnx -t float -o $(BUILD)/mnist-cnn-float.aimc
 	$(BUILD)/aimcc compile models/mnist-cnn/model.onnx -t pcm-current -o $(BUILD)/mnist-cnn-pcm.aimc
-	@echo "MNIST CNN, float target:"
+	@echo "MNIST CNN, float target, first 1000 test images:"
 	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-float.aimc $(DEMO_DATA)
-	@echo "MNIST CNN, pcm-current target (8-bit weights and inputs, exact device):"
-	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-pcm.aimc $(DEMO_DATA) --device exact
+	@echo "MNIST CNN, pcm-current on the simulator, first 1000 test images, 0 s after programming:"
+	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-pcm.aimc $(DEMO_DATA) --device sim --time 0
+	@echo "MNIST CNN, pcm-current on the simulator, first 1000 test images, 1 hour after programming:"
+	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-pcm.aimc $(DEMO_DATA) --device sim --time 3600
+	@echo "MNIST CNN, pcm-current on the simulator, first 1000 test images, 1 day after programming:"
+	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-pcm.aimc $(DEMO_DATA) --device sim --time 86400
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

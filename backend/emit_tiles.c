@@ -44,6 +44,17 @@ static aimcc_status emit_kind(emit_state *state, const aimcc_tile_kind *k, int64
     return AIMCC_OK;
 }
 
+/* Returns whether the tiles of a kind get global drift compensation: the
+ * compile option drift_compensation when given, else the kind's setting. */
+static bool drift_compensated(const aimcc_module *module, int kind)
+{
+    const aimcc_target *target = module->target;
+    if (!target || kind < 0 || kind >= target->n_kinds)
+        return false;
+    const int64_t option = aimcc_target_option_int(target, "drift_compensation", NULL, -1);
+    return option >= 0 ? option == 1 : target->kinds[kind].drift_compensation;
+}
+
 /* Emits the target's kinds; a module without a target gets one float kind
  * as large as its largest tile. */
 static aimcc_status emit_kinds(emit_state *state)
@@ -161,7 +172,9 @@ aimcc_status emit_tiles(emit_state *state)
             break;
         }
         emit_put_u32(tiles, (uint32_t)tile->kind);
-        emit_put_u32(tiles, 0);
+        emit_put_u32(tiles, drift_compensated(module, tile->kind)
+                                ? AIMRT_TILE_FLAG_DRIFT_COMPENSATION
+                                : 0);
         emit_put_u64(tiles, (uint64_t)tile->rows);
         emit_put_u64(tiles, (uint64_t)tile->cols);
         emit_put_u64(tiles, offset);

@@ -104,6 +104,7 @@ static const field kind_fields[] = {
     {.key = "encoding", .type = FIELD_STRING, .required = true, .choices = encoding_choices},
     {.key = "input", .type = FIELD_OBJECT, .required = true, .children = input_fields},
     {.key = "adc", .type = FIELD_OBJECT, .required = true, .children = adc_fields},
+    {.key = "drift_compensation", .type = FIELD_INT, .min = 0, .max = 1},
     {.key = "device", .type = FIELD_GROUP},
     {.key = "circuit", .type = FIELD_GROUP},
     {.key = "cost", .type = FIELD_GROUP},
@@ -542,6 +543,11 @@ static aimcc_status read_kind(aimcc_arena *arena, const cJSON *object, aimcc_til
     kind->input_signed = get_string(arena, input, "signed");
     kind->adc_range = get_string(arena, adc, "range");
     kind->adc_bits = (int)get_int(adc, "bits", 0);
+    /* The kind's own key, else on when its circuit names global compensation. */
+    const cJSON *circuit = cJSON_GetObjectItemCaseSensitive(object, "circuit");
+    const cJSON *scheme = cJSON_GetObjectItemCaseSensitive(circuit, "drift_compensation");
+    const bool global = cJSON_IsString(scheme) && strcmp(scheme->valuestring, "global") == 0;
+    kind->drift_compensation = get_int(object, "drift_compensation", global) != 0;
     read_kind_codes(input, kind);
     if (kind->name == NULL || kind->cell == NULL || kind->encoding == NULL ||
         kind->input_mode == NULL || kind->adc_range == NULL)

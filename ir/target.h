@@ -43,6 +43,11 @@ typedef struct aimcc_tile_kind {
                                * when absent (then one-pass) */
     const char *adc_range;    /* "lossless" or "calibrated" */
     int adc_bits;             /* 0 for a lossless readout */
+    bool drift_compensation;  /* the runtime rescales the outputs of ops on these tiles by
+                               * global drift compensation (docs/program-format.md, tiles):
+                               * the kind's drift_compensation key, else whether
+                               * circuit.drift_compensation is "global". The compile option
+                               * drift_compensation overrides it for every kind. */
 
     /* The strings above as the runtime's enums, for the passes and the program. */
     aimrt_encoding encoding_code;     /* from encoding */

@@ -2,7 +2,8 @@
 /*
  * Compile options given by --set that are not fields of the target file:
  * quantize.per_layer (0 or 1), map.replicate[NODE] (1 to 64 copies of one
- * layer) and the frontend's resource limits limits.KEY. The loader stores them
+ * layer), drift_compensation (0 or 1 for every kind) and the frontend's
+ * resource limits limits.KEY. The loader stores them
  * in aimcc_target.options; the passes and the compile driver read them with
  * aimcc_target_option_int. They stay out of the target JSON, so a stored
  * target reloads unchanged.
@@ -29,6 +30,8 @@ static const option_spec option_specs[] = {
     {"quantize.per_layer", false, 0, 1,
      "0 (one weight scale per output column) or 1 (one scale per layer)"},
     {"map.replicate", true, 1, MAX_REPLICAS, "an integer from 1 to 64 (copies of the layer)"},
+    {"drift_compensation", false, 0, 1,
+     "0 (no drift compensation) or 1 (global drift compensation on every kind)"},
     {"limits.max_nodes", false, 1, INT32_MAX, "an integer from 1 to 2147483647 (ONNX nodes)"},
     {"limits.max_tensor_elements", false, 1, INT64_MAX,
      "an integer from 1 to 2^63-1 (elements of one tensor)"},
@@ -46,7 +49,8 @@ bool aimcc_target_option_key(const char *key)
 {
     return strncmp(key, "quantize.", strlen("quantize.")) == 0 ||
            strncmp(key, "map.", strlen("map.")) == 0 ||
-           strncmp(key, "limits.", strlen("limits.")) == 0;
+           strncmp(key, "limits.", strlen("limits.")) == 0 ||
+           strcmp(key, "drift_compensation") == 0;
 }
 
 /* Parses text as a whole decimal integer or as true/false (1/0). */

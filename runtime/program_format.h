@@ -78,6 +78,9 @@ enum {
 /* Tile record, 32 bytes: kind u32, flags u32, rows u64, cols u64,
  * levels_offset u64 from the start of the tiles section, of rows x cols f32. */
 #define AIMRT_TILE_RECORD_SIZE 32
+/* Tile flag: the runtime applies global drift compensation to the ops whose
+ * blocks sit on the tile. */
+#define AIMRT_TILE_FLAG_DRIFT_COMPENSATION 1u
 
 /* Code section: n_inputs u32, n_outputs u32, n_ops u32, reserved u32, arena
  * bytes per sample u64, arena bytes fixed u64, input ids i32[n_inputs],

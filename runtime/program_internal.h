@@ -58,6 +58,7 @@ typedef struct program_tile {
     int64_t cols;
     const float *levels;  /* rows x cols, row-major, pointing into the image */
     uint64_t levels_offset;
+    bool drift_compensation; /* AIMRT_TILE_FLAG_DRIFT_COMPENSATION */
 } program_tile;
 
 /* One block of a LINEAR weight on a tile: W[w_row:+n_rows, w_col:+n_cols]

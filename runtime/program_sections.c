@@ -268,11 +268,13 @@ static aimrt_status parse_tile(aimrt_program *program, int index, uint64_t *prev
     tile->rows = (int64_t)aimrt_get_u64(record + 8);
     tile->cols = (int64_t)aimrt_get_u64(record + 16);
     tile->levels_offset = aimrt_get_u64(record + 24);
-    if (kind >= (uint32_t)program->n_kinds || flags != 0)
+    if (kind >= (uint32_t)program->n_kinds || (flags & ~AIMRT_TILE_FLAG_DRIFT_COMPENSATION) != 0)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "tile %d: kind %u out of range (the program has %d kinds) or "
-                               "flags 0x%x set", index, kind, program->n_kinds, flags);
+                               "flags 0x%x beyond 0x%x set", index, kind, program->n_kinds, flags,
+                               AIMRT_TILE_FLAG_DRIFT_COMPENSATION);
     tile->kind = (int32_t)kind;
+    tile->drift_compensation = (flags & AIMRT_TILE_FLAG_DRIFT_COMPENSATION) != 0;
 
     const program_kind *k = &program->kinds[kind];
     if (tile->rows < 1 || tile->rows > k->rows || tile->cols < 1 || tile->cols > k->cols)

@@ -312,6 +312,8 @@ aimrt_status aimrt_session_create(const aimrt_program *program, const aimrt_devi
         status = allocate_scratch(session, &sizes, scratch, error);
     if (status == AIMRT_OK)
         status = write_tiles(session, error);
+    if (status == AIMRT_OK)
+        status = session_drift_init(session, error);
     if (status != AIMRT_OK) {
         aimrt_session_free(session);
         return status;
@@ -348,6 +350,7 @@ void aimrt_session_free(aimrt_session *session)
     free(session->phase_sum);
     free(session->phase_mvm);
     free(session->input_scale);
+    session_drift_free(session);
     free(session);
 }
 
@@ -391,6 +394,9 @@ aimrt_status aimrt_session_run(aimrt_session *session, int64_t batch, int64_t fi
         session->buffers[program->inputs[i]] = (void *)inputs[i];
     }
 
+    aimrt_status drift = session_drift_update(session, error);
+    if (drift != AIMRT_OK)
+        return drift;
     for (int i = 0; i < program->n_ops; i++) {
         const aimrt_status status =
             program->ops[i].code == AIMRT_OP_LINEAR

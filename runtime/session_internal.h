@@ -38,6 +38,16 @@ struct aimrt_session {
     int32_t *xq;            /* quantized inputs, rows x K */
     int64_t *acc;           /* integer accumulators, rows x N */
     replica_rows *parts;    /* per replica of the current op */
+
+    /* Global drift compensation (session_drift.c). */
+    double linear_gain;     /* digital gain of the quantized op now running */
+    double *drift_gain;     /* per op: reference / current probe readout, 1 when off */
+    double *drift_reference; /* per op: probe readout after programming, 0 when off */
+    float *probe_x;         /* one chunk of probe inputs, probe_rows x K */
+    float *probe_y;         /* their outputs, probe_rows x N */
+    int64_t probe_rows;
+    double drift_time;      /* device time that drift_gain was measured at, -1 for none */
+    bool drift_on;          /* some op is compensated and the device has a time */
 };
 
 /* The sizes of the LINEAR buffers a session needs at max_batch, in elements. */
@@ -53,6 +63,25 @@ typedef struct linear_sizes {
 /* Adds op's LINEAR buffer needs at batch to *sizes (keeping maxima). */
 void session_linear_sizes(const aimrt_program *program, const program_op *op, int64_t batch,
                           linear_sizes *sizes);
+
+/* Sets session->order, parts and the order arrays for rows whose
+ * sample_index and mvm_index are filled, grouped by replica. */
+void session_group_by_replica(aimrt_session *session, const program_op *op, int64_t rows);
+
+/* Returns the rows of x of LINEAR op at batch, and its input width in *k. */
+int64_t session_linear_rows(const aimrt_program *program, const program_op *op, int64_t batch,
+                            int64_t *k);
+
+/* Measures the reference probe readout of every compensated op at time 0,
+ * then restores the device's time. Called once the tiles are written. */
+aimrt_status session_drift_init(aimrt_session *session, aimrt_error *error);
+
+/* Re-measures the probes when the device's time changed since the last
+ * measurement and sets each compensated op's gain. */
+aimrt_status session_drift_update(aimrt_session *session, aimrt_error *error);
+
+/* Releases the drift compensation buffers. */
+void session_drift_free(aimrt_session *session);
 
 /* Runs LINEAR op index on the device for batch samples starting at first_sample. */
 aimrt_status session_run_linear(aimrt_session *session, int index, int64_t batch,

@@ -10,7 +10,7 @@
 #include "session_internal.h"
 
 /* Returns the rows of x ([..., K]) at batch, with K in *k. */
-static int64_t linear_rows(const aimrt_program *program, const program_op *op, int64_t batch,
+int64_t session_linear_rows(const aimrt_program *program, const program_op *op, int64_t batch,
                            int64_t *k)
 {
     aimrt_tensor x;
@@ -31,7 +31,7 @@ void session_linear_sizes(const aimrt_program *program, const program_op *op, in
                           linear_sizes *sizes)
 {
     int64_t k;
-    const int64_t rows = linear_rows(program, op, batch, &k);
+    const int64_t rows = session_linear_rows(program, op, batch, &k);
     const int64_t n = program->tensors[op->inputs[1]].dims[1];
     int64_t max_rows = 0, max_cols = 0;
     for (int i = 0; i < op->n_blocks; i++) {
@@ -54,7 +54,8 @@ static void fill_indices(aimrt_session *session, const program_op *op, int64_t r
 {
     const program_tensor *x = &session->program->tensors[op->inputs[0]];
     int64_t k;
-    const int64_t rows_per_sample = x->batched ? linear_rows(session->program, op, 1, &k) : rows;
+    const int64_t rows_per_sample =
+        x->batched ? session_linear_rows(session->program, op, 1, &k) : rows;
     for (int64_t r = 0; r < rows; r++) {
         const int64_t sample = rows_per_sample > 0 ? r / rows_per_sample : 0;
         session->sample_index[r] = first_sample + sample;
@@ -64,7 +65,7 @@ static void fill_indices(aimrt_session *session, const program_op *op, int64_t r
 
 /* Groups the rows by replica (mvm_index mod n_replicas), keeping their order
  * within a replica, and fills session->parts. */
-static void group_by_replica(aimrt_session *session, const program_op *op, int64_t rows)
+void session_group_by_replica(aimrt_session *session, const program_op *op, int64_t rows)
 {
     const int64_t n_replicas = op->n_replicas;
     int64_t next = 0;
@@ -143,13 +144,14 @@ aimrt_status session_run_linear(aimrt_session *session, int index, int64_t batch
     const aimrt_program *program = session->program;
     const program_op *op = &program->ops[index];
     int64_t k;
-    const int64_t rows = linear_rows(program, op, batch, &k);
+    const int64_t rows = session_linear_rows(program, op, batch, &k);
     const int64_t n = program->tensors[op->inputs[1]].dims[1];
     const float *x = session->buffers[op->inputs[0]];
     float *y = session->buffers[op->outputs[0]];
 
     fill_indices(session, op, rows, first_sample);
-    group_by_replica(session, op, rows);
+    session->linear_gain = session->drift_gain ? session->drift_gain[index] : 1.0;
+    session_group_by_replica(session, op, rows);
     int failed = 0;
     const aimrt_status status =
         op->quantized ? session_run_quantized(session, op, rows, k, n, x, y, &failed)

@@ -228,7 +228,9 @@ aimrt_status session_run_quantized(aimrt_session *session, const program_op *op,
     for (int64_t v = 0; v < rows; v++) {
         const double scale = session->input_scale[v];
         for (int64_t c = 0; c < n; c++) {
-            const float value = (float)((double)session->acc[v * n + c] * scale * w_scale[c]);
+            /* The drift gain is 1 (exact) unless drift compensation is on. */
+            const float value = (float)((double)session->acc[v * n + c] * scale * w_scale[c] *
+                                        session->linear_gain);
             y[v * n + c] = bias ? value + bias[c] : value;
         }
     }

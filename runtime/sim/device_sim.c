@@ -2,8 +2,9 @@
 /*
  * The sim device for integer tiles of the current domain. Cell levels become
  * conductances with PCM programming noise, drift and accumulated read noise.
- * An MVM sums column currents in double (DGEMM), adds output-referred noise
- * and converts each column with the kind's ADC. Results are in level units
+ * An MVM sums column currents in double (DGEMM), adds the per-MVM read noise
+ * of PCM cells and output-referred noise, and converts each column with the
+ * kind's ADC. Results are in level units
  * (level x input integer), so the runtime decodes them as the exact device's.
  */
 #include <cblas.h>
@@ -21,6 +22,10 @@
 
 /* Elements of the input conversion buffer. An MVM runs in chunks that fit. */
 #define CHUNK_ELEMENTS (INT64_C(1) << 16)
+
+/* Per-MVM read noise of PCM cells: w_noise 0.0175 of type PCM_READ in
+ * aihwkit's StandardHWATrainingPreset, in normalized weight units. */
+#define PCM_READ_NOISE_NORM 0.0175
 
 /* The domain code of the current domain in the program's tile kinds. */
 #define DOMAIN_CURRENT 0
@@ -44,10 +49,13 @@ typedef struct sim_state {
     aimrt_sim_options options;
     aimrt_sim_pcm_params pcm;
     aimrt_sim_output_noise_params output_noise; /* normalized units */
+    double read_noise_norm;                     /* per-MVM read noise s of PCM type, normalized */
     double adc_bound_norm;                      /* ADC range [-bound, bound], normalized units */
     int32_t n_tiles;
     sim_tile *tiles;
-    double *x_d; /* CHUNK inputs of a chunk of vectors, as double */
+    double *x_d;  /* CHUNK inputs of a chunk of vectors, as double */
+    double *x_sq; /* the same inputs squared, for the read-noise variance */
+    double *var;  /* read-noise variances of one chunk, vectors x columns */
     int64_t chunk;
 } sim_state;
 
@@ -71,6 +79,8 @@ static void sim_destroy(void *state)
     }
     free(s->tiles);
     free(s->x_d);
+    free(s->x_sq);
+    free(s->var);
     free(s);
 }
 
@@ -146,6 +156,15 @@ static aimrt_status sim_set_time(void *state, double seconds)
     return AIMRT_OK;
 }
 
+static aimrt_status sim_get_time(void *state, double *seconds)
+{
+    const sim_state *s = state;
+    if (!seconds)
+        return AIMRT_ERR_INVALID_ARG;
+    *seconds = s->options.time_s;
+    return AIMRT_OK;
+}
+
 /*
  * Builds the ADC of one MVM over n_rows rows, in level units. The range is
  * [-half LSB, (half - 1) LSB] with half = 2^(bits-1) and an integer LSB, so
@@ -193,6 +212,39 @@ static void read_out(const sim_state *s, int32_t index, const sim_tile *tile, co
     }
 }
 
+/*
+ * Adds the per-MVM read noise of PCM cells to n vectors' column sums y, as
+ * aimrt_sim_read_noise_output_std of type PCM computes it. In normalized units
+ * the std is s sqrt(sum_i w_i x_i^2) with w_i = G_i / M and x_i = q_i / Qx
+ * (conductances are never negative), so in level units (one normalized
+ * output = M Qx) it is s sqrt(M) sqrt(sum_i G_i q_i^2): one DGEMM of the
+ * squared inputs. Keyed by (seed, tile, sample, MVM index, tile column).
+ */
+static void add_read_noise(const sim_state *s, int32_t index, const double *region, int64_t n,
+                           int64_t n_rows, int64_t col0, int64_t n_cols, const int64_t *sample_index,
+                           const int64_t *mvm_index, double *y)
+{
+    const sim_tile *tile = &s->tiles[index];
+    for (int64_t i = 0; i < n * n_rows; i++)
+        s->x_sq[i] = s->x_d[i] * s->x_d[i];
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n_cols, (int)n_rows, 1.0,
+                s->x_sq, (int)n_rows, region, (int)tile->cols, 0.0, s->var, (int)n_cols);
+    const double scale = s->read_noise_norm * sqrt(tile->top);
+    aimrt_sim_dynamic_key key = {.seed = s->options.seed, .tile = (uint32_t)index,
+                                 .effect = AIMRT_SIM_EFFECT_READ_NOISE};
+    for (int64_t v = 0; v < n; v++) {
+        key.sample = sample_index[v];
+        key.mvm = mvm_index[v];
+        for (int64_t c = 0; c < n_cols; c++) {
+            const double var = s->var[v * n_cols + c];
+            if (!(var > 0.0))
+                continue;
+            key.column = (uint64_t)(col0 + c);
+            y[v * n_cols + c] += scale * sqrt(var) * aimrt_sim_normal_dynamic(&key, 0);
+        }
+    }
+}
+
 static bool keys_in_range(int64_t n_vectors, const int64_t *sample_index, const int64_t *mvm_index)
 {
     for (int64_t v = 0; v < n_vectors; v++)
@@ -223,7 +275,10 @@ static aimrt_status sim_mvm(void *state, int32_t index, int64_t row0, int64_t n_
         memset(y, 0, (size_t)(n_vectors * n_cols) * sizeof(double));
     } else {
         const double *region = tile->cells + row0 * tile->cols + col0;
-        const int64_t per_chunk = s->chunk / n_rows;
+        /* A chunk's inputs and its read-noise variances both fit the buffers. */
+        const int64_t widest = n_rows > n_cols ? n_rows : n_cols;
+        const int64_t per_chunk = s->chunk / widest;
+        const bool read_noise = tile->pcm && noise_on(s) && s->read_noise_norm > 0.0;
         for (int64_t v0 = 0; v0 < n_vectors; v0 += per_chunk) {
             const int64_t n = n_vectors - v0 < per_chunk ? n_vectors - v0 : per_chunk;
             for (int64_t i = 0; i < n * n_rows; i++)
@@ -231,6 +286,9 @@ static aimrt_status sim_mvm(void *state, int32_t index, int64_t row0, int64_t n_
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n_cols,
                         (int)n_rows, 1.0, s->x_d, (int)n_rows, region, (int)tile->cols, 0.0,
                         y + v0 * n_cols, (int)n_cols);
+            if (read_noise)
+                add_read_noise(s, index, region, n, n_rows, col0, n_cols, sample_index + v0,
+                               mvm_index + v0, y + v0 * n_cols);
         }
     }
 
@@ -277,6 +335,7 @@ static aimrt_status create_tile(sim_state *s, const aimrt_program *program, int3
     if (!tile->levels || !tile->g_prog_us || !tile->nu || !tile->cells)
         return AIMRT_ERR_NOMEM;
     s->chunk = tile->rows > s->chunk ? tile->rows : s->chunk;
+    s->chunk = tile->cols > s->chunk ? tile->cols : s->chunk;
     return AIMRT_OK;
 }
 
@@ -292,6 +351,21 @@ static aimrt_status create_state(const aimrt_program *program, const aimrt_sim_o
      * values); the program will carry them. */
     aimrt_sim_pcm_params_defaults(&s->pcm);
     s->output_noise = aimrt_sim_output_noise_defaults();
+    s->read_noise_norm = PCM_READ_NOISE_NORM;
+    if (options->flags & AIMRT_SIM_UNIFORM_DRIFT) {
+        /* One exponent for every device: the mean at g_max, with no spread. */
+        const double nu = aimrt_sim_pcm_nu_mean(&s->pcm, s->pcm.g_max_us);
+        s->pcm.nu_mean_slope = 0.0;
+        s->pcm.nu_mean_intercept = nu;
+        s->pcm.nu_std_slope = 0.0;
+        s->pcm.nu_std_intercept = 0.0;
+        s->pcm.nu_std_min = 0.0;
+        s->pcm.nu_std_max = 0.0;
+        s->pcm.prog_noise_scale = 0.0;
+        s->pcm.read_noise_scale = 0.0;
+        s->output_noise.sigma_norm = 0.0;
+        s->read_noise_norm = 0.0;
+    }
     s->adc_bound_norm = aimrt_sim_adc_defaults().range_max_norm;
     s->n_tiles = program->n_tiles;
     s->chunk = CHUNK_ELEMENTS;
@@ -301,7 +375,9 @@ static aimrt_status create_state(const aimrt_program *program, const aimrt_sim_o
         status = create_tile(s, program, i);
     if (status == AIMRT_OK) {
         s->x_d = malloc((size_t)s->chunk * sizeof *s->x_d);
-        status = s->x_d ? AIMRT_OK : AIMRT_ERR_NOMEM;
+        s->x_sq = malloc((size_t)s->chunk * sizeof *s->x_sq);
+        s->var = malloc((size_t)s->chunk * sizeof *s->var);
+        status = s->x_d && s->x_sq && s->var ? AIMRT_OK : AIMRT_ERR_NOMEM;
     }
     if (status != AIMRT_OK) {
         sim_destroy(s);
@@ -339,6 +415,7 @@ aimrt_status aimrt_device_sim_create(const aimrt_program *program, const aimrt_s
     device->state = state;
     device->write_tile = sim_write_tile;
     device->set_time = sim_set_time;
+    device->get_time = sim_get_time;
     device->mvm = sim_mvm;
     device->destroy = sim_destroy;
     *out = device;

@@ -63,7 +63,21 @@ typedef struct aimrt_device {
 
     /* AIMRT_DEVICE_* capability bits. Read only when size covers this field. */
     uint32_t flags;
+
+    /* Stores the time since programming in seconds in *seconds. Optional
+     * (NULL when the device has no time); read only when size covers this
+     * field. The runtime's drift compensation needs it with set_time. */
+    aimrt_status (*get_time)(void *state, double *seconds);
 } aimrt_device;
+
+/* Returns the device's get_time, NULL for a device built against a header
+ * without the field. */
+static inline aimrt_status (*aimrt_device_get_time(const aimrt_device *device))(void *, double *)
+{
+    if (device->size < offsetof(aimrt_device, get_time) + sizeof device->get_time)
+        return NULL;
+    return device->get_time;
+}
 
 /* The device's MVMs are exact and linear in x: the runtime may then add the
  * input phases of an MVM into one call (sum_p g_p x_p = xq), which gives the
@@ -106,6 +120,10 @@ typedef struct aimrt_sim_options {
 #define AIMRT_SIM_NO_NOISE 1u
 /* A lossless readout in place of the kind's ADC. */
 #define AIMRT_SIM_LOSSLESS_ADC 2u
+/* Drift alone, for studies of drift compensation: every PCM device drifts
+ * with the same exponent (the mean exponent at g_max, no spread), and every
+ * other analog effect is off. AIMRT_SIM_NO_NOISE overrides it. */
+#define AIMRT_SIM_UNIFORM_DRIFT 4u
 
 /* Fills *options with seed 1, time 0 s and every effect on. */
 void aimrt_sim_options_defaults(aimrt_sim_options *options);
