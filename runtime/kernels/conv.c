@@ -35,10 +35,21 @@ static aimrt_status plan_patches(aimrt_op_call *call, const aimrt_tensor *x,
                                  "x has %lld channels, not a multiple of group %lld",
                                  (long long)p->channels, (long long)p->group);
     p->group_channels = p->channels / p->group;
-    p->n_patches = p->w.out[0] * p->w.out[1];
-    p->patch_size = p->group_channels * p->w.kernel[0] * p->w.kernel[1];
 
-    /* Both feed BLAS dims; the kernel bound keeps the product in int64. */
+    /* Sizes come from untrusted programs, so the products are checked before
+     * the BLAS limit below can bound them. */
+    int64_t kernel_size = 0;
+    if (__builtin_mul_overflow(p->w.out[0], p->w.out[1], &p->n_patches) ||
+        __builtin_mul_overflow(p->w.kernel[0], p->w.kernel[1], &kernel_size) ||
+        __builtin_mul_overflow(p->group_channels, kernel_size, &p->patch_size))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "output %lld x %lld or kernel %lld x %lld on %lld channels "
+                                 "overflows the patch sizes",
+                                 (long long)p->w.out[0], (long long)p->w.out[1],
+                                 (long long)p->w.kernel[0], (long long)p->w.kernel[1],
+                                 (long long)p->group_channels);
+
+    /* Both feed BLAS dims, so each must fit an int. */
     if (p->n_patches > INT32_MAX || p->patch_size > INT32_MAX || p->group_channels > INT32_MAX)
         return aimrt_kernel_fail(call, AIMRT_ERR_UNSUPPORTED,
                                  "%lld patches of %lld values exceed the BLAS limit %d",
