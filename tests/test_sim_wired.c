@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sim device wired to sessions. With every effect off and a lossless
- * readout it gives the exact device's outputs bit for bit. Its noise depends
+ * readout it gives the exact device's outputs bit for bit, on every compute
+ * domain's preset. Its noise depends
  * on the seed and the global sample index, not on the batch. The MNIST CNN
  * on pcm-current at time 0 stays within 3 points of float accuracy on the
  * first 200 test images.
@@ -163,6 +164,28 @@ static void test_sim_ideal_equals_exact(void **state)
     assert_memory_equal(exact, sim, sizeof exact);
 }
 
+/* Every domain's transfer function, with its effects off and a lossless
+ * readout, returns the exact column sums, so each preset matches the exact
+ * device bit for bit. */
+static void test_sim_domains_ideal_equal_exact(void **state)
+{
+    const fixture *f = *state;
+    static const char *const presets[] = {"rram-current", "sram-charge", "sram-charge-redist",
+                                          "sram-capdiv",  "rram-resdiv", "time-domain"};
+    enum { N = 2 };
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        aimrt_program *program = compile_mnist(presets[i]);
+        float exact[N * CLASSES], sim[N * CLASSES];
+        run_images(f, program, make_exact(program), N, 0, N, exact);
+        run_images(f, program,
+                   make_sim(program, 7, 0.0, AIMRT_SIM_NO_NOISE | AIMRT_SIM_LOSSLESS_ADC), N, 0,
+                   N, sim);
+        if (memcmp(exact, sim, sizeof exact) != 0)
+            fail_msg("%s: the ideal sim device differs from the exact device", presets[i]);
+        aimrt_program_free(program);
+    }
+}
+
 /* The same seed draws the same noise; another seed draws other noise. */
 static void test_sim_seed_fixes_noise(void **state)
 {
@@ -224,6 +247,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_ideal_equals_exact),
+        cmocka_unit_test(test_sim_domains_ideal_equal_exact),
         cmocka_unit_test(test_sim_seed_fixes_noise),
         cmocka_unit_test(test_sim_batch_size_invisible),
         cmocka_unit_test(test_sim_mnist_accuracy_near_float),

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The sim device for integer tiles of the current domain. Cell levels become
- * conductances with PCM programming noise, drift and accumulated read noise.
- * An MVM sums column currents in double (DGEMM), adds the per-MVM read noise
- * of PCM cells and output-referred noise, and converts each column with the
- * kind's ADC. Results are in level units
+ * The sim device for integer tiles of every compute domain. Cell levels
+ * become conductances with PCM programming noise, drift and accumulated read
+ * noise. A current-domain MVM sums column currents in double (DGEMM), adds
+ * the per-MVM read noise of PCM cells and output-referred noise, and converts
+ * each column with the kind's ADC; the other domains run their transfer
+ * functions (sim/domain.h). Results are in level units
  * (level x input integer), so the runtime decodes them as the exact device's.
  */
 #include <cblas.h>
@@ -18,6 +19,7 @@
 #include "sim/circuit.h"
 #include "sim/converters.h"
 #include "sim/device_pcm.h"
+#include "sim/domain.h"
 #include "sim/random.h"
 
 /* Elements of the input conversion buffer. An MVM runs in chunks that fit. */
@@ -27,8 +29,83 @@
  * aihwkit's StandardHWATrainingPreset, in normalized weight units. */
 #define PCM_READ_NOISE_NORM 0.0175
 
-/* The domain code of the current domain in the program's tile kinds. */
-#define DOMAIN_CURRENT 0
+/* The domain codes of the program's tile kinds (AIMCC_DOMAIN_* of ir/target.h). */
+enum {
+    DOMAIN_CURRENT = 0,
+    DOMAIN_CHARGE = 1,
+    DOMAIN_CHARGE_REDIST = 2,
+    DOMAIN_CAPDIV = 3,
+    DOMAIN_RESDIV = 4,
+    DOMAIN_TIME = 5,
+    DOMAIN_COUNT = 6,
+};
+
+/*
+ * NOTE: the program does not carry circuit parameters yet. So the domains
+ * other than current take the values of this table, and the program will
+ * carry them. None of these values has a published source. The comparator
+ * (3 mV offset, 0.3 mV noise), 1 fF unit capacitors with A_C 1 % sqrt(fF)
+ * and a parasitic spread of a few percent are the usual assumed defaults,
+ * and switch errors, TDC DNL and INL stay 0. The node capacitances, voltages,
+ * cell currents, pulse and delay times are stated for a plausible circuit,
+ * and none was fitted to a result.
+ */
+typedef struct sim_assumed {
+    double temperature_k;       /* kT/C noise */
+    double sigma_offset_v;      /* comparator static offset */
+    double sigma_noise_v;       /* comparator noise per decision */
+    double c_unit_f;            /* unit capacitor */
+    double a_c_sqrt_ff;         /* capacitor mismatch, Pelgrom */
+    double c_parasitic_f;       /* column parasitic capacitance */
+    double c_parasitic_rel;     /* its spread between columns */
+    double v_dd_v;              /* charge redistribution supply, capdiv step */
+    double c_bitline_f;         /* charge domain bitline */
+    double v_precharge_v;       /* charge domain precharge */
+    double i_cell_max_a;        /* charge domain current of a top-level cell */
+    double t_lsb_s;             /* charge domain unit pulse */
+    double sigma_i_rel;         /* charge domain cell-current mismatch */
+    double g_max_us;            /* resdiv top-level conductance */
+    double v_read_v;            /* resdiv full-scale row voltage */
+    double v_ref_v;             /* resdiv reference */
+    double c_sample_f;          /* resdiv sampling capacitance */
+    double tau_0_s;             /* delay line stage delay */
+    double dtau_s;              /* delay line delay per level unit */
+    double sigma_tau_s;         /* delay line static stage mismatch */
+    double sigma_jitter_s;      /* delay line jitter per stage and pass */
+} sim_assumed;
+
+static const sim_assumed SIM_ASSUMED = {
+    .temperature_k = 300.0,
+    .sigma_offset_v = 3e-3,
+    .sigma_noise_v = 0.3e-3,
+    .c_unit_f = 1e-15,
+    .a_c_sqrt_ff = 0.01,
+    .c_parasitic_f = 25e-15,
+    .c_parasitic_rel = 0.03,
+    .v_dd_v = 0.8,
+    .c_bitline_f = 100e-15,
+    .v_precharge_v = 0.8,
+    .i_cell_max_a = 1e-6,
+    .t_lsb_s = 100e-12,
+    .sigma_i_rel = 0.1,
+    .g_max_us = 25.0,
+    .v_read_v = 0.2,
+    .v_ref_v = 0.4,
+    .c_sample_f = 100e-15,
+    .tau_0_s = 20e-12,
+    .dtau_s = 5e-12,
+    .sigma_tau_s = 1e-12,
+    .sigma_jitter_s = 0.2e-12,
+};
+
+/* The transfer-function parameters of a tile of a domain other than current. */
+typedef union sim_domain_params {
+    aimrt_sim_charge_params charge;
+    aimrt_sim_charge_redist_params redist;
+    aimrt_sim_capdiv_params capdiv;
+    aimrt_sim_resdiv_params resdiv;
+    aimrt_sim_time_params time;
+} sim_domain_params;
 
 typedef struct sim_tile {
     int64_t rows;
@@ -39,6 +116,9 @@ typedef struct sim_tile {
     double unit;         /* level units of one normalized output: M * Qx */
     double full_per_row; /* largest |column sum| one row adds: M * (largest input integer) */
     int32_t adc_bits;    /* 0: lossless readout */
+    int domain;          /* DOMAIN_* */
+    double x_full;       /* input integer of a full-scale drive: Qx */
+    sim_domain_params params; /* domains other than current; readout set per MVM */
     double *levels;      /* rows x cols, as written */
     double *g_prog_us;   /* programmed conductances */
     double *nu;          /* drift exponents */
@@ -173,15 +253,21 @@ static aimrt_status sim_get_time(void *state, double *seconds)
  * the bits suffice for that span, which makes an ideal ADC lossless on the
  * exact integer sums; beyond the range it saturates.
  */
-static void make_adc(const sim_state *s, const sim_tile *tile, int64_t n_rows, aimrt_sim_adc *adc)
+static double adc_lsb(const sim_state *s, const sim_tile *tile, int64_t n_rows)
 {
     const double half = ldexp(1.0, tile->adc_bits - 1);
     const double full = (double)n_rows * tile->full_per_row;
     const double bound = s->adc_bound_norm * tile->unit;
     const double span = full < bound ? full : bound;
     const double steps = half - 1.0 > 1.0 ? half - 1.0 : 1.0;
-    double lsb = ceil(span / steps);
-    lsb = lsb > 1.0 ? lsb : 1.0;
+    const double lsb = ceil(span / steps);
+    return lsb > 1.0 ? lsb : 1.0;
+}
+
+static void make_adc(const sim_state *s, const sim_tile *tile, int64_t n_rows, aimrt_sim_adc *adc)
+{
+    const double half = ldexp(1.0, tile->adc_bits - 1);
+    const double lsb = adc_lsb(s, tile, n_rows);
     const aimrt_sim_adc_params params = {
         .bits = tile->adc_bits,
         .range_min_norm = -half * lsb,
@@ -254,6 +340,89 @@ static bool keys_in_range(int64_t n_vectors, const int64_t *sample_index, const 
     return true;
 }
 
+/* The readout of a domain MVM: the ADC rule of make_adc on the comparator
+ * and kT/C noise of the assumed table, or lossless. */
+static aimrt_sim_readout_params make_readout(const sim_state *s, const sim_tile *tile,
+                                             int64_t n_rows)
+{
+    aimrt_sim_readout_params readout = {.kind = AIMRT_SIM_READOUT_LOSSLESS};
+    if (tile->adc_bits > 0 && (s->options.flags & AIMRT_SIM_LOSSLESS_ADC) == 0) {
+        readout.kind = AIMRT_SIM_READOUT_CONVERTER;
+        readout.bits = tile->adc_bits;
+        readout.lsb_level = adc_lsb(s, tile, n_rows);
+    }
+    if (noise_on(s)) {
+        readout.comparator.sigma_offset_v = SIM_ASSUMED.sigma_offset_v;
+        readout.comparator.sigma_noise_v = SIM_ASSUMED.sigma_noise_v;
+        readout.ktc_temperature_k = SIM_ASSUMED.temperature_k;
+    }
+    return readout;
+}
+
+/* Runs one chunk of vectors through the tile's domain function. */
+static aimrt_status run_domain(const sim_tile *tile, const aimrt_sim_readout_params *readout,
+                               const aimrt_sim_domain_block *block,
+                               const aimrt_sim_domain_keys *keys, double *y)
+{
+    sim_domain_params p = tile->params;
+    aimrt_error error = {0};
+    switch (tile->domain) {
+    case DOMAIN_CHARGE:
+        p.charge.readout = *readout;
+        return aimrt_sim_domain_charge(&p.charge, block, keys, y, NULL, &error);
+    case DOMAIN_CHARGE_REDIST:
+        p.redist.readout = *readout;
+        return aimrt_sim_domain_charge_redist(&p.redist, block, keys, y, NULL, &error);
+    case DOMAIN_CAPDIV:
+        p.capdiv.readout = *readout;
+        return aimrt_sim_domain_capdiv(&p.capdiv, block, keys, y, NULL, &error);
+    case DOMAIN_RESDIV:
+        p.resdiv.readout = *readout;
+        return aimrt_sim_domain_resdiv(&p.resdiv, block, keys, y, NULL, &error);
+    case DOMAIN_TIME:
+        p.time.readout = *readout;
+        return aimrt_sim_domain_time(&p.time, block, keys, y, NULL, &error);
+    default:
+        return AIMRT_ERR_UNSUPPORTED;
+    }
+}
+
+/*
+ * An MVM of a tile of a domain other than current, in chunks of vectors
+ * whose inputs fit the buffer. The block holds only the MVM's rows: rows
+ * outside it count as disconnected from the column's node.
+ */
+static aimrt_status domain_mvm(sim_state *s, int32_t index, int64_t row0, int64_t n_rows,
+                               int64_t col0, int64_t n_cols, int64_t n_vectors, const float *x,
+                               double *y, const int64_t *sample_index, const int64_t *mvm_index)
+{
+    const sim_tile *tile = &s->tiles[index];
+    if (n_rows == 0) {
+        memset(y, 0, (size_t)(n_vectors * n_cols) * sizeof(double));
+        return AIMRT_OK;
+    }
+    const aimrt_sim_readout_params readout = make_readout(s, tile, n_rows);
+    aimrt_sim_domain_block block = {.n_rows = n_rows, .n_cols = n_cols,
+                                    .cells = tile->cells + row0 * tile->cols + col0,
+                                    .cell_stride = tile->cols, .top_level = tile->top,
+                                    .x = s->x_d, .x_full = tile->x_full};
+    aimrt_sim_domain_keys keys = {.seed = s->options.seed, .tile = (uint32_t)index,
+                                  .tile_cols = tile->cols, .row0 = row0, .col0 = col0};
+    const int64_t per_chunk = s->chunk / n_rows;
+    for (int64_t v0 = 0; v0 < n_vectors; v0 += per_chunk) {
+        const int64_t n = n_vectors - v0 < per_chunk ? n_vectors - v0 : per_chunk;
+        for (int64_t i = 0; i < n * n_rows; i++)
+            s->x_d[i] = x[v0 * n_rows + i];
+        block.n_vectors = n;
+        keys.sample = sample_index + v0;
+        keys.mvm = mvm_index + v0;
+        const aimrt_status status = run_domain(tile, &readout, &block, &keys, y + v0 * n_cols);
+        if (status != AIMRT_OK)
+            return status;
+    }
+    return AIMRT_OK;
+}
+
 static aimrt_status sim_mvm(void *state, int32_t index, int64_t row0, int64_t n_rows, int64_t col0,
                             int64_t n_cols, int64_t n_vectors, const float *x, double *y,
                             const int64_t *sample_index, const int64_t *mvm_index)
@@ -270,6 +439,9 @@ static aimrt_status sim_mvm(void *state, int32_t index, int64_t row0, int64_t n_
         return AIMRT_OK;
     if (!keys_in_range(n_vectors, sample_index, mvm_index))
         return AIMRT_ERR_INVALID_ARG;
+    if (tile->domain != DOMAIN_CURRENT)
+        return domain_mvm(s, index, row0, n_rows, col0, n_cols, n_vectors, x, y, sample_index,
+                          mvm_index);
 
     if (n_rows == 0) {
         memset(y, 0, (size_t)(n_vectors * n_cols) * sizeof(double));
@@ -302,12 +474,72 @@ static aimrt_status sim_mvm(void *state, int32_t index, int64_t row0, int64_t n_
     return AIMRT_OK;
 }
 
+/* Capacitor schemes share the unit capacitor, its mismatch and the parasitic node. */
+static void set_capacitors(bool effects, double *c_unit_f, double *a_c, aimrt_sim_parasitic_params *cp)
+{
+    *c_unit_f = SIM_ASSUMED.c_unit_f;
+    *a_c = effects ? SIM_ASSUMED.a_c_sqrt_ff : 0.0;
+    cp->c_parasitic_f = SIM_ASSUMED.c_parasitic_f;
+    cp->sigma_rel = effects ? SIM_ASSUMED.c_parasitic_rel : 0.0;
+}
+
+/* Fills the domain parameters of a tile from the assumed table; effects
+ * false leaves every effect off (AIMRT_SIM_NO_NOISE). */
+static void set_domain_params(sim_tile *tile, bool effects)
+{
+    const sim_assumed *a = &SIM_ASSUMED;
+    sim_domain_params *p = &tile->params;
+    memset(p, 0, sizeof *p);
+    switch (tile->domain) {
+    case DOMAIN_CHARGE:
+        p->charge.c_bitline_f = a->c_bitline_f;
+        p->charge.v_precharge_v = a->v_precharge_v;
+        p->charge.i_cell_max_a = a->i_cell_max_a;
+        /* A pulse is |x| t_lsb_s wide, so the PWM bits only need to admit every code. */
+        p->charge.pwm.bits = AIMRT_SIM_MAX_CONVERTER_BITS;
+        p->charge.pwm.is_signed = true;
+        p->charge.pwm.t_lsb_s = a->t_lsb_s;
+        p->charge.node_voltage_dependence = effects;
+        p->charge.sigma_i_rel = effects ? a->sigma_i_rel : 0.0;
+        break;
+    case DOMAIN_CHARGE_REDIST:
+        set_capacitors(effects, &p->redist.c_unit_f, &p->redist.mismatch_a_c_sqrt_ff,
+                       &p->redist.parasitic);
+        p->redist.v_dd_v = a->v_dd_v;
+        break;
+    case DOMAIN_CAPDIV:
+        /* SRAM bits steer unit capacitors: polarity weights. */
+        set_capacitors(effects, &p->capdiv.c_unit_f, &p->capdiv.mismatch_a_c_sqrt_ff,
+                       &p->capdiv.parasitic);
+        p->capdiv.v_step_v = a->v_dd_v;
+        break;
+    case DOMAIN_RESDIV:
+        /* Per-column undo: the gain a calibration of each column measures. */
+        p->resdiv.g_max_us = a->g_max_us;
+        p->resdiv.v_ref_v = a->v_ref_v;
+        p->resdiv.v_read_v = a->v_read_v;
+        p->resdiv.undo = AIMRT_SIM_UNDO_PER_COLUMN;
+        p->resdiv.c_sample_f = a->c_sample_f;
+        break;
+    case DOMAIN_TIME:
+        p->time.variant = AIMRT_SIM_TIME_DELAY_LINE;
+        p->time.tau_0_s = a->tau_0_s;
+        p->time.dtau_s = a->dtau_s;
+        p->time.sigma_tau_s = effects ? a->sigma_tau_s : 0.0;
+        p->time.sigma_jitter_s = effects ? a->sigma_jitter_s : 0.0;
+        break;
+    default:
+        break;
+    }
+}
+
 /* Sets up tile i from its kind and allocates its arrays. */
 static aimrt_status create_tile(sim_state *s, const aimrt_program *program, int32_t i)
 {
     const program_tile *source = &program->tiles[i];
     const program_kind *kind = &program->kinds[source->kind];
-    if (kind->weight_bits == 0 || kind->cell_bits < 1 || kind->domain != DOMAIN_CURRENT)
+    if (kind->weight_bits == 0 || kind->cell_bits < 1 || kind->domain < 0 ||
+        kind->domain >= DOMAIN_COUNT)
         return AIMRT_ERR_UNSUPPORTED;
     sim_tile *tile = &s->tiles[i];
     tile->rows = source->rows;
@@ -324,6 +556,9 @@ static aimrt_status create_tile(sim_state *s, const aimrt_program *program, int3
     const int bits = kind->input_bits > 1 ? kind->input_bits : 2;
     tile->unit = tile->top * (serial ? 1.0 : ldexp(1.0, bits - 1) - 1.0);
     tile->full_per_row = tile->top * (serial ? 1.0 : ldexp(1.0, bits) - 1.0);
+    tile->x_full = serial ? 1.0 : ldexp(1.0, bits - 1) - 1.0;
+    tile->domain = kind->domain;
+    set_domain_params(tile, noise_on(s));
     /* Wider converters than the models take read out losslessly. */
     tile->adc_bits = kind->adc_bits <= AIMRT_SIM_MAX_CONVERTER_BITS ? kind->adc_bits : 0;
 
