@@ -120,11 +120,13 @@ static aimcc_status encode_op(aimcc_ctx *ctx, aimcc_module *module, const aimcc_
 {
     const aimcc_value *w = op->n_inputs > 1 ? op->inputs[1] : NULL;
     const bool quantized = op->plan != NULL && op->plan->encoding != AIMRT_ENCODING_FLOAT;
-    const aimrt_dtype want = quantized ? AIMRT_DTYPE_INT32 : w != NULL ? w->dtype : 0;
-    if (w == NULL || w->rank != 2 || w->data == NULL || w->dtype != want ||
-        (quantized && op->plan->n_slices < 1) ||
-        (!quantized && want != AIMRT_DTYPE_FLOAT && want != AIMRT_DTYPE_DOUBLE &&
-         want != AIMRT_DTYPE_FLOAT16))
+    bool valid = w != NULL && w->rank == 2 && w->data != NULL;
+    if (valid && quantized)
+        valid = w->dtype == AIMRT_DTYPE_INT32 && op->plan->n_slices >= 1;
+    else if (valid)
+        valid = w->dtype == AIMRT_DTYPE_FLOAT || w->dtype == AIMRT_DTYPE_DOUBLE ||
+                w->dtype == AIMRT_DTYPE_FLOAT16;
+    if (!valid)
         return aimcc_fail(ctx, AIMCC_ERR_INTERNAL, op->node, op->onnx_type,
                           "linear op %d has no constant %s weight matrix%s; run quantize and "
                           "bit-slice before encode",
@@ -165,8 +167,8 @@ static aimcc_status encode_run(aimcc_module *module, aimcc_ctx *ctx)
             return status;
         n_layers++;
     }
-    AIMCC_LOG(AIMCC_LOG_INFO, ENCODE_PASS, NULL, "wrote the levels of %d tiles for %d linear layers",
-              module->n_tiles, n_layers);
+    AIMCC_LOG(AIMCC_LOG_INFO, ENCODE_PASS, NULL, "wrote the levels of %d tile%s for %d linear layer%s",
+              module->n_tiles, module->n_tiles == 1 ? "" : "s", n_layers, n_layers == 1 ? "" : "s");
     return AIMCC_OK;
 }
 

@@ -156,12 +156,13 @@ typedef struct aimcc_options {
 /* The compiled module; opaque outside the library (see ir/ir.h inside it). */
 typedef struct aimcc_module aimcc_module;
 
-/* Returns the folder that holds the preset target files. */
+/* Returns the folder that contains the preset target files. */
 const char *aimcc_targets_dir(void);
 
 /*
- * Compiles an ONNX model through the pipeline. On success *out holds the
- * module (owned by the returned compilation, freed by aimcc_compile_destroy).
+ * Compiles an ONNX model through the pipeline. On success *out receives the
+ * compilation, which owns the module (aimcc_compile_module returns it);
+ * the caller frees it with aimcc_compile_destroy. On failure *out is NULL.
  */
 typedef struct aimcc_compile aimcc_compile;
 aimcc_status aimcc_compile_model(aimcc_ctx *ctx, const char *model_path, const aimcc_options *options,

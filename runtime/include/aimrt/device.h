@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The device interface of libaimrt: what stands behind the tiles. The
+ * The device interface of libaimrt: the hardware or model behind the tiles. The
  * simulator, the exact device and a chip team's driver implement the same
  * struct of function pointers. It opens with its own size and version so a
  * driver built against an older header is recognized.
@@ -20,7 +20,7 @@ extern "C" {
  * cell bits. */
 #define AIMRT_DEVICE_VERSION 2
 
-/* What the runtime tells a device about one tile when it writes it. */
+/* The description of one tile that the runtime passes to a device when it writes it. */
 typedef struct aimrt_tile_desc {
     int32_t tile;       /* tile index in the program */
     int32_t kind;       /* tile kind index in the program */
