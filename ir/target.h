@@ -7,6 +7,7 @@
 #define AIMCC_TARGET_H
 
 #include "aimcc/aimcc.h"
+#include "aimrt/params.h"
 #include "aimrt/tile.h"
 #include "ir/arena.h"
 
@@ -57,14 +58,19 @@ typedef struct aimcc_tile_kind {
     aimrt_input_range input_range_code; /* from input.range: DYNAMIC (also when absent) or STATIC */
     double input_range;                 /* input.range as a number: the largest |x| that the DAC
                                          * codes, in input units, > 0; 0 when DYNAMIC */
+    aimrt_kind_params params;           /* device, circuit, converter and cost parameters by
+                                         * aimrt_param id, in the registry's units */
 } aimcc_tile_kind;
 
 /* A compile option given by --set that is not a field of the target file:
  * quantize.per_layer, limits.KEY, or map.replicate[NODE] with node set. */
 typedef struct aimcc_target_option {
-    const char *key;  /* "quantize.per_layer", "map.replicate" or "limits.KEY" */
-    const char *node; /* the ONNX node name of map.replicate[NODE]; NULL for other keys */
-    int64_t value;
+    const char *key;  /* "quantize.per_layer", "map.replicate", "limits.KEY", "calibrate.KEY",
+                       * "select.KEY" */
+    const char *node; /* the ONNX node name of KEY[NODE]; NULL for other keys */
+    int64_t value;    /* integer options */
+    double number;    /* number options, and integer options as a double */
+    const char *text; /* the value as given on the command line */
 } aimcc_target_option;
 
 struct aimcc_target {
@@ -94,5 +100,17 @@ aimcc_status aimcc_target_load(aimcc_ctx *ctx, aimcc_arena *arena, const char *n
  */
 int64_t aimcc_target_option_int(const aimcc_target *target, const char *key, const char *node,
                                 int64_t fallback);
+
+/*
+ * The same for number options (calibrate.percentile, calibrate.adc_percentile,
+ * select.max_error) and for choice and text options (calibrate.input:
+ * percentile|mse|max; select.objective: energy|latency|edp; select.force[NODE]:
+ * a kind or domain name). Integer options: calibrate.seed, calibrate.instances
+ * (1 to 64), calibrate.probes (2 to 4096), calibrate.affine (0 or 1).
+ */
+double aimcc_target_option_number(const aimcc_target *target, const char *key, const char *node,
+                                  double fallback);
+const char *aimcc_target_option_text(const aimcc_target *target, const char *key,
+                                     const char *node, const char *fallback);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "aimrt/aimrt.h"
 #include "aimrt/ops.h"
+#include "aimrt/params.h"
 #include "aimrt/tile.h"
 #include "program_format.h"
 
@@ -50,6 +51,7 @@ typedef struct program_kind {
     aimrt_input_sign input_sign;  /* for signed inputs: one-pass or a two-pass mode */
     int adc_bits;      /* 0 for a lossless readout */
     int adc_range;     /* AIMRT_ADC_* */
+    aimrt_kind_params params; /* section 8 of a version 2 program; fallbacks otherwise */
 } program_kind;
 
 typedef struct program_tile {

@@ -139,6 +139,30 @@ aimrt_status aimrt_session_run(aimrt_session *session, int64_t batch, int64_t fi
                                const void *const *inputs, void *const *outputs,
                                aimrt_error *error);
 
+/*
+ * Called by aimrt_session_run before each op runs, with the op's index in the
+ * program, its ONNX node name and op code, and views of its inputs (absent
+ * optional inputs have data NULL). The views are valid during the call only.
+ * The compiler's calibrate pass uses it to gather activation statistics.
+ */
+typedef void (*aimrt_op_observer)(void *user, int op_index, const char *node, int op_code,
+                                  int n_inputs, const aimrt_tensor *inputs);
+
+/* Sets (or with NULL clears) the session's observer. */
+aimrt_status aimrt_session_set_observer(aimrt_session *session, aimrt_op_observer observer,
+                                        void *user);
+
+/*
+ * The per-column correction that the session fitted for LINEAR op op_index
+ * on this chip instance from the program's calibration probes: outputs are
+ * corrected as (y - offset[j]) / gain[j] and then scaled by drift[j] at the
+ * device's current time. Fills *n_cols and, when the pointers are not NULL,
+ * copies n_cols values into gain, offset and drift. Returns
+ * AIMRT_ERR_INVALID_ARG when the op has no probes.
+ */
+aimrt_status aimrt_session_correction(const aimrt_session *session, int op_index,
+                                      int64_t *n_cols, float *gain, float *offset, float *drift);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,7 +17,8 @@ extern "C" {
 #endif
 
 /* Version 2: mvm writes double results, and tile descriptions carry the
- * cell bits. */
+ * cell bits. The optional set_adc_range at the end needs no new version:
+ * the size field tells whether a device has it. */
 #define AIMRT_DEVICE_VERSION 2
 
 /* The description of one tile that the runtime passes to a device when it writes it. */
@@ -68,7 +69,24 @@ typedef struct aimrt_device {
      * (NULL when the device has no time); read only when size covers this
      * field. The runtime's drift compensation needs it with set_time. */
     aimrt_status (*get_time)(void *state, double *seconds);
+    /* Sets the ADC full-scale range of columns [col0, col0 + n_cols) of a
+     * written integer tile: range[c] > 0 is the largest |column sum| the
+     * converter of that column covers, in level units (level x input
+     * integer); 0 keeps the device's own range. Optional (NULL); read only
+     * when size covers this field. The runtime calls it after write_tile
+     * with the calibrated ranges of the program. */
+    aimrt_status (*set_adc_range)(void *state, int32_t tile, int64_t col0, int64_t n_cols,
+                                  const float *range);
 } aimrt_device;
+
+/* Returns the device's set_adc_range, NULL for a device without it. */
+static inline aimrt_status (*aimrt_device_set_adc_range(const aimrt_device *device))(
+    void *, int32_t, int64_t, int64_t, const float *)
+{
+    if (device->size < offsetof(aimrt_device, set_adc_range) + sizeof device->set_adc_range)
+        return NULL;
+    return device->set_adc_range;
+}
 
 /* Returns the device's get_time, NULL for a device built against a header
  * without the field. */
@@ -125,6 +143,9 @@ typedef struct aimrt_sim_options {
  * other analog effect is off. AIMRT_SIM_NO_NOISE overrides it. */
 #define AIMRT_SIM_UNIFORM_DRIFT 4u
 
+/* Record the pre-ADC value of every column conversion for
+ * aimrt_device_sim_signal_quantile (calibration). Costs memory per column. */
+#define AIMRT_SIM_RECORD_SIGNALS 8u
 /* Fills *options with seed 1, time 0 s and every effect on. */
 void aimrt_sim_options_defaults(aimrt_sim_options *options);
 
@@ -138,6 +159,17 @@ void aimrt_sim_options_defaults(aimrt_sim_options *options);
  */
 aimrt_status aimrt_device_sim_create(const struct aimrt_program *program,
                                      const aimrt_sim_options *options, aimrt_device **out);
+
+/*
+ * For a sim device created with AIMRT_SIM_RECORD_SIGNALS: stores in *value
+ * the q-quantile (0 < q <= 1) of |pre-ADC value| of column col of tile,
+ * in level units, over every conversion since the device was created, with
+ * a relative resolution of a few percent; 0 when the column converted
+ * nothing. Returns AIMRT_ERR_INVALID_ARG for another device, a device
+ * without the flag, or an index out of range.
+ */
+aimrt_status aimrt_device_sim_signal_quantile(const aimrt_device *device, int32_t tile,
+                                              int64_t col, double q, double *value);
 
 #ifdef __cplusplus
 }
