@@ -140,13 +140,15 @@ aimrt_status aimrt_session_run(aimrt_session *session, int64_t batch, int64_t fi
                                aimrt_error *error);
 
 /*
- * Called by aimrt_session_run before each op runs, with the op's index in the
- * program, its ONNX node name and op code, and views of its inputs (absent
- * optional inputs have data NULL). The views are valid during the call only.
- * The compiler's calibrate pass uses it to gather activation statistics.
+ * Called by aimrt_session_run after each op ran, with the op's index in the
+ * program, its ONNX node name and op code (an aimrt_op), and views of its
+ * inputs (absent optional inputs have data NULL) and outputs at the run's
+ * batch. The views are valid during the call only. The compiler's calibrate
+ * pass uses it to gather the inputs and exact outputs of LINEAR ops.
  */
 typedef void (*aimrt_op_observer)(void *user, int op_index, const char *node, int op_code,
-                                  int n_inputs, const aimrt_tensor *inputs);
+                                  int n_inputs, const aimrt_tensor *inputs, int n_outputs,
+                                  const aimrt_tensor *outputs);
 
 /* Sets (or with NULL clears) the session's observer. */
 aimrt_status aimrt_session_set_observer(aimrt_session *session, aimrt_op_observer observer,
