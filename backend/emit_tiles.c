@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Emits the tile kinds and tiles sections. A tile's levels are the ones the
+ * Emits the tile kinds, kind parameters and tiles sections. A tile's levels are the ones the
  * encode pass wrote, when it did. Otherwise they are the weights its float
  * blocks place on it (the cell is the weight itself, and unused cells are 0).
  */
@@ -55,6 +55,47 @@ static bool drift_compensated(const aimcc_module *module, int kind)
     return option >= 0 ? option == 1 : target->kinds[kind].drift_compensation;
 }
 
+/* Returns the parameters of kind k as the program stores them: the compile
+ * option drift_compensation, when given, sets the scheme of every kind (on
+ * keeps a per-column scheme, else is global), as the tile flag does. */
+static aimrt_kind_params program_params(const aimcc_target *target, int k)
+{
+    aimrt_kind_params params = target->kinds[k].params;
+    const int64_t option = aimcc_target_option_int(target, "drift_compensation", NULL, -1);
+    double *scheme = &params.value[AIMRT_PARAM_DRIFT_COMPENSATION];
+    if (option == 0 || (option == 1 && *scheme == 0)) {
+        *scheme = option == 1 ? 1 : 0;
+        params.given[AIMRT_PARAM_DRIFT_COMPENSATION] = true;
+    }
+    return params;
+}
+
+/* Writes section 8: the parameters the target set on each kind, sorted by
+ * (kind, id). A module without a target has none. */
+static aimcc_status emit_kind_params(emit_state *state)
+{
+    const aimcc_target *target = state->module->target;
+    emit_buffer *section = emit_section(state, AIMRT_SECTION_KIND_PARAMS);
+    uint32_t count = 0;
+    for (int k = 0; target && k < target->n_kinds; k++) {
+        const aimrt_kind_params kind_params = program_params(target, k);
+        const aimrt_kind_params *params = &kind_params;
+        for (int id = 0; id < AIMRT_PARAM_SLOTS; id++) {
+            if (!params->given[id])
+                continue;
+            uint8_t *record = emit_buffer_grow(section, AIMRT_KIND_PARAM_RECORD_SIZE);
+            if (!record)
+                return emit_fail_nomem(state);
+            aimrt_put_u32(record, (uint32_t)k);
+            aimrt_put_u32(record + 4, (uint32_t)id);
+            aimrt_put_f64(record + 8, params->value[id]);
+            count++;
+        }
+    }
+    state->counts[AIMRT_SECTION_KIND_PARAMS - 1] = count;
+    return AIMCC_OK;
+}
+
 /* Emits the target's kinds; a module without a target gets one float kind
  * as large as its largest tile. */
 static aimcc_status emit_kinds(emit_state *state)
@@ -66,7 +107,7 @@ static aimcc_status emit_kinds(emit_state *state)
         for (int i = 0; i < target->n_kinds && status == AIMCC_OK; i++)
             status = emit_kind(state, &target->kinds[i], 0, 0);
         state->counts[AIMRT_SECTION_TILE_KINDS - 1] = (uint32_t)target->n_kinds;
-        return status;
+        return status == AIMCC_OK ? emit_kind_params(state) : status;
     }
 
     int64_t rows = 1, cols = 1;

@@ -7,6 +7,7 @@
  */
 #include "ir/target.h"
 #include "ir/target_options.h"
+#include "ir/target_params.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -42,8 +43,8 @@ typedef enum field_type {
     FIELD_INT,    /* a plain integer in [min, max] */
     FIELD_STRING, /* one of choices, or any string when choices is NULL */
     FIELD_OBJECT, /* an object with the keys of children */
-    FIELD_GROUP,  /* physical parameters: quantities {value, unit, source}, numbers, strings,
-                   * and nested groups of them */
+    FIELD_GROUP,  /* registry parameters (aimrt/params.h) and nested groups of them, checked
+                   * by target_params.c */
     FIELD_KINDS,  /* the array of tile kinds */
     FIELD_TILES,  /* kind name -> tile count */
     FIELD_RANGE,  /* "dynamic" or a positive finite number */
@@ -57,6 +58,7 @@ typedef struct field {
     int64_t max;
     const char *const *choices;
     bool identifier; /* FIELD_STRING: letters, digits, '-' and '_' only */
+    bool params;     /* FIELD_OBJECT: other keys are registry parameters (adc, input) */
     const struct field *children;
 } field;
 
@@ -102,8 +104,10 @@ static const field kind_fields[] = {
     {.key = "weight_bits", .type = FIELD_INT, .required = true, .min = 0, .max = 16},
     {.key = "cell_bits", .type = FIELD_INT, .required = true, .min = 0, .max = 16},
     {.key = "encoding", .type = FIELD_STRING, .required = true, .choices = encoding_choices},
-    {.key = "input", .type = FIELD_OBJECT, .required = true, .children = input_fields},
-    {.key = "adc", .type = FIELD_OBJECT, .required = true, .children = adc_fields},
+    {.key = "input", .type = FIELD_OBJECT, .required = true, .params = true,
+     .children = input_fields},
+    {.key = "adc", .type = FIELD_OBJECT, .required = true, .params = true,
+     .children = adc_fields},
     {.key = "drift_compensation", .type = FIELD_INT, .min = 0, .max = 1},
     {.key = "device", .type = FIELD_GROUP},
     {.key = "circuit", .type = FIELD_GROUP},
@@ -191,8 +195,8 @@ static void describe_allowed(char *buf, size_t size, const field *f)
         return;
     case FIELD_GROUP:
         snprintf(buf, size,
-                 "an object of quantities {\"value\", \"unit\", \"source\"}, numbers, strings "
-                 "and nested groups");
+                 "an object of the parameters in docs/targets.md: quantities {\"value\", "
+                 "\"unit\", \"source\"}, choice strings and nested groups");
         return;
     case FIELD_KINDS:
         snprintf(buf, size, "an array of 1 to %d tile kind objects", MAX_KINDS);
@@ -313,61 +317,13 @@ static aimcc_status check_duplicates(const loader *ld, const char *path, const c
 static aimcc_status check_item(const loader *ld, const char *path, const cJSON *item,
                                const field *f);
 
-static aimcc_status check_quantity(const loader *ld, const char *path, const cJSON *item)
-{
-    static const char *const keys[] = {"value", "unit", "source", NULL};
-    for (const cJSON *c = item->child; c != NULL; c = c->next) {
-        char child[PATH_SIZE];
-        join_path(child, sizeof(child), path, c->string);
-        if (!in_choices(c->string, keys))
-            return aimcc_fail(ld->ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
-                              "%s: unknown key \"%s\"; a quantity has the keys value, unit "
-                              "and source.",
-                              ld->file, child);
-    }
-    const cJSON *value = cJSON_GetObjectItemCaseSensitive(item, "value");
-    const cJSON *unit = cJSON_GetObjectItemCaseSensitive(item, "unit");
-    const cJSON *source = cJSON_GetObjectItemCaseSensitive(item, "source");
-    const char *bad = NULL;
-    if (!cJSON_IsNumber(value) || !isfinite(value->valuedouble))
-        bad = "value";
-    else if (!cJSON_IsString(unit))
-        bad = "unit";
-    else if (!cJSON_IsString(source) || source->valuestring[0] == '\0')
-        bad = "source";
-    if (bad == NULL)
-        return AIMCC_OK;
-    return aimcc_fail(ld->ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
-                      "%s: key \"%s.%s\" is missing or invalid; allowed: a quantity "
-                      "{\"value\": finite number, \"unit\": string, \"source\": a reference "
-                      "or \"assume\"}.",
-                      ld->file, path, bad);
-}
-
-/*
- * Checks a group of physical parameters.
- * NOTE: the fields of device, circuit and cost are not fixed yet, so any key
- * name is accepted here. Quantities are checked for value, unit and source,
- * but a unit is not yet checked against the field it belongs to.
- */
+/* Checks that a group of registry parameters is an object; target_params.c
+ * checks its keys with the rest of the kind. */
 static aimcc_status check_group(const loader *ld, const char *path, const cJSON *group,
                                 const field *f)
 {
-    if (!cJSON_IsObject(group))
-        return fail_value(ld, path, group, f);
-    aimcc_status status = check_duplicates(ld, path, group);
-    for (const cJSON *c = group->child; c != NULL && status == AIMCC_OK; c = c->next) {
-        char child[PATH_SIZE];
-        join_path(child, sizeof(child), path, c->string);
-        if (cJSON_IsObject(c) && cJSON_GetObjectItemCaseSensitive(c, "value") != NULL)
-            status = check_quantity(ld, child, c);
-        else if (cJSON_IsObject(c))
-            status = check_group(ld, child, c, f);
-        else if (!(cJSON_IsNumber(c) && isfinite(c->valuedouble)) && !cJSON_IsString(c) &&
-                 !cJSON_IsBool(c))
-            status = fail_value(ld, child, c, f);
-    }
-    return status;
+    return cJSON_IsObject(group) ? check_duplicates(ld, path, group)
+                                 : fail_value(ld, path, group, f);
 }
 
 static aimcc_status check_object(const loader *ld, const char *path, const cJSON *object,
@@ -380,6 +336,8 @@ static aimcc_status check_object(const loader *ld, const char *path, const cJSON
         char child[PATH_SIZE];
         join_path(child, sizeof(child), path, c->string);
         const field *cf = find_field(f->children, c->string);
+        if (cf == NULL && f->params)
+            continue; /* a registry parameter, which target_params.c checks */
         status = cf == NULL ? fail_unknown(ld, child, f->children) : check_item(ld, child, c, cf);
     }
     for (const field *cf = f->children; cf->key != NULL && status == AIMCC_OK; cf++) {
@@ -407,7 +365,9 @@ static aimcc_status check_kinds(const loader *ld, const char *path, const cJSON 
     for (const cJSON *kind = kinds->child; kind != NULL; kind = kind->next, i++) {
         char child[PATH_SIZE];
         snprintf(child, sizeof(child), "%s[%d]", path, i);
-        const aimcc_status status = check_object(ld, child, kind, &kind_object);
+        aimcc_status status = check_object(ld, child, kind, &kind_object);
+        if (status == AIMCC_OK)
+            status = aimcc_target_params_read(ld->ctx, ld->file, child, kind, NULL);
         if (status != AIMCC_OK)
             return status;
     }
@@ -543,16 +503,29 @@ static aimcc_status read_kind(aimcc_arena *arena, const cJSON *object, aimcc_til
     kind->input_signed = get_string(arena, input, "signed");
     kind->adc_range = get_string(arena, adc, "range");
     kind->adc_bits = (int)get_int(adc, "bits", 0);
-    /* The kind's own key, else on when its circuit names global compensation. */
-    const cJSON *circuit = cJSON_GetObjectItemCaseSensitive(object, "circuit");
-    const cJSON *scheme = cJSON_GetObjectItemCaseSensitive(circuit, "drift_compensation");
-    const bool global = cJSON_IsString(scheme) && strcmp(scheme->valuestring, "global") == 0;
-    kind->drift_compensation = get_int(object, "drift_compensation", global) != 0;
     read_kind_codes(input, kind);
     if (kind->name == NULL || kind->cell == NULL || kind->encoding == NULL ||
         kind->input_mode == NULL || kind->adc_range == NULL)
         return AIMCC_ERR_NOMEM;
     return AIMCC_OK;
+}
+
+/*
+ * Sets drift compensation from the kind's drift_compensation key (0 or 1),
+ * else from circuit.drift_compensation (global and per-column compensate),
+ * and makes the registry choice agree: key 1 without a scheme is "global",
+ * key 0 is "off".
+ */
+static void read_drift_compensation(const cJSON *object, aimcc_tile_kind *kind)
+{
+    aimrt_kind_params *params = &kind->params;
+    const int scheme = (int)params->value[AIMRT_PARAM_DRIFT_COMPENSATION];
+    const int64_t key = get_int(object, "drift_compensation", -1);
+    kind->drift_compensation = key >= 0 ? key == 1 : scheme != 0;
+    if (key >= 0 && kind->drift_compensation != (scheme != 0)) {
+        params->value[AIMRT_PARAM_DRIFT_COMPENSATION] = kind->drift_compensation ? 1 : 0;
+        params->given[AIMRT_PARAM_DRIFT_COMPENSATION] = true;
+    }
 }
 
 /* Matches chip.tiles to the kinds: one count per kind, no other key. */
@@ -596,6 +569,13 @@ static aimcc_status read_target(const loader *ld, aimcc_arena *arena, const cJSO
         aimcc_status status = read_kind(arena, kind, &target->kinds[i]);
         if (status != AIMCC_OK)
             return aimcc_fail(ld->ctx, status, NULL, NULL, "out of memory reading %s", ld->file);
+        char path[32];
+        snprintf(path, sizeof(path), "kinds[%d]", i);
+        status = aimcc_target_params_read(ld->ctx, ld->file, path, kind,
+                                          &target->kinds[i].params);
+        if (status != AIMCC_OK)
+            return status;
+        read_drift_compensation(kind, &target->kinds[i]);
         status = check_kind_rules(ld, i, kind, &target->kinds[i]);
         if (status != AIMCC_OK)
             return status;
@@ -660,6 +640,8 @@ typedef struct setter {
     const char *text;
     const cJSON *value;
     bool create; /* add a key of the schema when the file lacks it */
+    const char *start; /* the path from the kind object, split at dots as set_path descends */
+    const char *full;  /* the same path, whole */
 } setter;
 
 static set_result fail_set_unknown(const setter *s, const field *fields)
@@ -683,6 +665,9 @@ static set_result fail_set_value(const setter *s, const field *f)
     return SET_FAILED;
 }
 
+/* The levels below device, circuit, cost and the extra keys of adc and input. */
+static const field param_group = {.key = "", .type = FIELD_GROUP};
+
 /* Returns the field of the next level down from f, or NULL for free-form levels. */
 static const field *descend_field(const field *f, const char *key)
 {
@@ -693,41 +678,122 @@ static const field *descend_field(const field *f, const char *key)
     return NULL;
 }
 
+static set_result set_path(const setter *s, cJSON *object, const field *parent, char *path);
+
+/* Checks that the whole path of a --set is a registry parameter, or a key of
+ * one's quantity (device.g_max.value); otherwise fails with the keys allowed
+ * in the deepest group of the path that exists. */
+static bool param_path_ok(const setter *s)
+{
+    char path[PATH_SIZE];
+    snprintf(path, sizeof(path), "%s", s->full);
+    if (aimrt_param_find(path) >= 0)
+        return true;
+    char *end = strrchr(path, '.');
+    if (end != NULL && (strcmp(end, ".value") == 0 || strcmp(end, ".unit") == 0 ||
+                        strcmp(end, ".source") == 0)) {
+        *end = '\0';
+        if (aimrt_param_find(path) >= 0)
+            return true;
+    }
+    char keys[1024];
+    if (aimcc_target_param_group(s->full)) {
+        aimcc_target_param_keys(keys, sizeof(keys), s->full);
+        aimcc_fail(s->ld->ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
+                   "%s: --set %s=%s: key \"%s\" is a group of parameters; set one of its keys: "
+                   "%s.", s->ld->file, s->key, s->text, s->key, keys);
+        return false;
+    }
+    snprintf(path, sizeof(path), "%s", s->full);
+    while ((end = strrchr(path, '.')) != NULL) {
+        *end = '\0';
+        if (aimcc_target_param_group(path))
+            break;
+    }
+    aimcc_target_param_keys(keys, sizeof(keys), end != NULL ? path : "");
+    aimcc_fail(s->ld->ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
+               "%s: --set %s=%s: unknown key \"%s\"; allowed keys there: %s.", s->ld->file,
+               s->key, s->text, s->key, keys[0] ? keys : "(none)");
+    return false;
+}
+
+/*
+ * Walks the registry part of a --set path (device, circuit, cost and the
+ * extra keys of adc and input), key being the current component and dot
+ * the '.' after it (NULL at the leaf). A number for a quantity replaces its
+ * value. With create, a parameter or group the kind lacks is added.
+ */
+static set_result set_param(const setter *s, cJSON *object, char *key, char *dot)
+{
+    /* The registry path up to key: set_path cut the dots before it into NULs. */
+    char prefix[PATH_SIZE];
+    const size_t length = (size_t)(key - s->start) + strlen(key);
+    if (length >= sizeof(prefix))
+        return fail_set_unknown(s, NULL);
+    for (size_t i = 0; i < length; i++)
+        prefix[i] = s->start[i] == '\0' ? '.' : s->start[i];
+    prefix[length] = '\0';
+    if (!param_path_ok(s))
+        return SET_FAILED;
+    cJSON *child = cJSON_GetObjectItemCaseSensitive(object, key);
+    if (dot == NULL) {
+        if (child != NULL)
+            return store_value(s->ld, object, key, s->value) == AIMCC_OK ? SET_DONE : SET_FAILED;
+        if (!s->create)
+            return SET_ABSENT;
+        cJSON *item = aimcc_target_param_create(prefix, s->value);
+        if (item == NULL || !cJSON_AddItemToObject(object, key, item)) {
+            cJSON_Delete(item);
+            return fail_set_value(s, &param_group);
+        }
+        return SET_DONE;
+    }
+    if (child != NULL && !cJSON_IsObject(child))
+        return fail_set_unknown(s, NULL);
+    if (child == NULL) {
+        if (!s->create)
+            return SET_ABSENT;
+        child = cJSON_AddObjectToObject(object, key);
+        if (child == NULL)
+            return SET_FAILED;
+    }
+    return set_path(s, child, &param_group, dot + 1);
+}
+
 /*
  * Walks the dotted path from object (described by the children of parent, or
- * free-form when parent is a group) and stores the value at its end.
+ * the registry when parent is a group) and stores the value at its end.
  */
 static set_result set_path(const setter *s, cJSON *object, const field *parent, char *path)
 {
     char *dot = strchr(path, '.');
     if (dot != NULL)
         *dot = '\0';
-    const bool free_form = parent->type == FIELD_GROUP;
-    const field *f = free_form ? NULL : descend_field(parent, path);
+    const field *f = parent->type == FIELD_GROUP ? NULL : descend_field(parent, path);
+    const bool free_form = parent->type == FIELD_GROUP || (f == NULL && parent->params);
     if (!free_form && f == NULL)
         return fail_set_unknown(s, parent->type == FIELD_OBJECT ? parent->children : NULL);
+    if (free_form)
+        return set_param(s, object, path, dot);
     cJSON *child = cJSON_GetObjectItemCaseSensitive(object, path);
 
     if (dot == NULL) {
-        if (f != NULL && !scalar_ok(s->value, f))
+        if (!scalar_ok(s->value, f))
             return fail_set_value(s, f);
-        if (child == NULL && (free_form || !s->create))
+        if (child == NULL && !s->create)
             return SET_ABSENT;
         return store_value(s->ld, object, path, s->value) == AIMCC_OK ? SET_DONE : SET_FAILED;
     }
-    if (free_form && !cJSON_IsObject(child))
-        return child == NULL ? SET_ABSENT : fail_set_unknown(s, NULL);
-    if (!free_form && f->type != FIELD_OBJECT && f->type != FIELD_GROUP &&
-        f->type != FIELD_TILES)
+    if (f->type != FIELD_OBJECT && f->type != FIELD_GROUP && f->type != FIELD_TILES)
         return fail_set_unknown(s, NULL);
     if (child == NULL) {
-        if (!s->create || free_form)
+        if (!s->create)
             return SET_ABSENT;
         child = cJSON_AddObjectToObject(object, path);
         if (child == NULL)
             return SET_FAILED;
     }
-    return set_path(s, child, free_form ? parent : f, dot + 1);
+    return set_path(s, child, f, dot + 1);
 }
 
 /* Applies a --set to the one kind that kinds[NAME] or kinds[INDEX] selects. */
@@ -762,6 +828,10 @@ static set_result set_on_selected_kind(setter *s, cJSON *root, char *path)
         return SET_FAILED;
     }
     s->create = true;
+    char full[PATH_SIZE];
+    snprintf(full, sizeof(full), "%s", close + 2);
+    s->start = close + 2;
+    s->full = full;
     const set_result result = set_path(s, kind, &kind_object, close + 2);
     return result == SET_ABSENT ? fail_set_unknown(s, NULL) : result;
 }
@@ -775,6 +845,8 @@ static set_result set_on_every_kind(setter *s, cJSON *root, const char *path)
     for (cJSON *k = cJSON_IsArray(kinds) ? kinds->child : NULL; k != NULL; k = k->next) {
         char buf[PATH_SIZE];
         snprintf(buf, sizeof(buf), "%s", path);
+        s->start = buf;
+        s->full = path;
         const set_result result = set_path(s, k, &kind_object, buf);
         if (result == SET_FAILED)
             return result;

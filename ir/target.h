@@ -106,7 +106,8 @@ int64_t aimcc_target_option_int(const aimcc_target *target, const char *key, con
  * select.max_error) and for choice and text options (calibrate.input:
  * percentile|mse|max; select.objective: energy|latency|edp; select.force[NODE]:
  * a kind or domain name). Integer options: calibrate.seed, calibrate.instances
- * (1 to 64), calibrate.probes (2 to 4096), calibrate.affine (0 or 1).
+ * (1 to 64), calibrate.probes (2 to 4096), calibrate.affine (0 or 1),
+ * calibrate.adc_samples (at least 1).
  */
 double aimcc_target_option_number(const aimcc_target *target, const char *key, const char *node,
                                   double fallback);

@@ -15,7 +15,7 @@
 #include "program_internal.h"
 
 static const char *const section_names[AIMRT_SECTION_COUNT] = {
-    "strings", "tensors", "tile_kinds", "tiles", "constants", "code", "metadata"};
+    "strings", "tensors", "tile_kinds", "tiles", "constants", "code", "metadata", "kind_params"};
 static const char *const kind_names[AIMRT_TENSOR_KIND_COUNT] = {"activation", "input", "const",
                                                                 "output", "weight"};
 static const char *const domain_names[AIMRT_DOMAIN_COUNT] = {
@@ -102,12 +102,58 @@ static void print_ids(FILE *out, const int32_t *ids, int n)
     fputc(']', out);
 }
 
+/* Copies choice index of a '|'-separated list into buf ("?" when out of range). */
+static const char *choice_name(const char *choices, double index, char *buf, size_t size)
+{
+    int n = 0;
+    for (const char *start = choices; start; n++) {
+        const char *end = strchr(start, '|');
+        const size_t length = end ? (size_t)(end - start) : strlen(start);
+        if (n == (int)index) {
+            snprintf(buf, size, "%.*s", (int)length, start);
+            return buf;
+        }
+        start = end ? end + 1 : NULL;
+    }
+    return "?";
+}
+
+/* Prints the parameters the target gave kind k: one line each in text, a
+ * "params" array of {path, value, unit} in JSON (a choice has no unit). */
+static void describe_kind_params(const program_kind *k, FILE *out, int json)
+{
+    char name[64];
+    int n = 0;
+    fputs(json ? ",\"params\":[" : "", out);
+    for (int i = 0; i < aimrt_param_count(); i++) {
+        const aimrt_param_info *info = aimrt_param_at(i);
+        if (!k->params.given[info->id])
+            continue;
+        const double value = k->params.value[info->id];
+        const bool choice = info->type == AIMRT_PARAM_CHOICE;
+        if (json) {
+            fprintf(out, "%s{\"path\":\"%s\",\"value\":", n > 0 ? "," : "", info->path);
+            if (choice)
+                fprintf(out, "\"%s\"}", choice_name(info->choices, value, name, sizeof name));
+            else
+                fprintf(out, "%.9g,\"unit\":\"%s\"}", value, info->unit);
+        } else if (choice) {
+            fprintf(out, "    %s = %s\n", info->path,
+                    choice_name(info->choices, value, name, sizeof name));
+        } else {
+            fprintf(out, "    %s = %.9g %s\n", info->path, value, info->unit);
+        }
+        n++;
+    }
+    fputs(json ? "]" : "", out);
+}
+
 static void text_header(const aimrt_program *program, FILE *out)
 {
     fprintf(out, "aimc program: format version %u, %zu bytes, crc32 0x%08x\n", program->version,
             program->size, program->crc);
     fprintf(out, "sections:\n");
-    for (int i = 0; i < AIMRT_SECTION_COUNT; i++) {
+    for (int i = 0; i < program_section_count(program); i++) {
         const program_section *s = &program->sections[i];
         fprintf(out, "  %-10s offset %10llu  length %10llu  count %u\n", section_names[i],
                 (unsigned long long)s->offset, (unsigned long long)s->length, s->count);
@@ -130,7 +176,9 @@ static void text_header(const aimrt_program *program, FILE *out)
         if (k->weight_bits > 0)
             fprintf(out, "    input=%s input_bits=%d input_signed=%s adc_bits=%d adc_range=%s\n",
                     program_input_mode_name(k->input_mode), k->input_bits,
-                    program_input_sign_name(k->input_sign), k->adc_bits, k->adc_range == AIMRT_ADC_CALIBRATED ? "calibrated" : "lossless");
+                    program_input_sign_name(k->input_sign), k->adc_bits,
+                    k->adc_range == AIMRT_ADC_CALIBRATED ? "calibrated" : "lossless");
+        describe_kind_params(k, out, 0);
     }
     if (program->arena_bytes_per_sample + program->arena_bytes_fixed > 0)
         fprintf(out, "activation arena: %lld bytes per sample, %lld fixed\n",
@@ -159,6 +207,56 @@ static void text_tensors(const aimrt_program *program, FILE *out)
     for (int i = 0; i < program->n_outputs; i++)
         fprintf(out, " %%%d \"%s\"", program->outputs[i], program->output_names[i]);
     fputc('\n', out);
+}
+
+/* The calibration inputs of a LINEAR op: probe count and ADC range span. */
+typedef struct calibration {
+    int64_t probes;  /* 0 without probe inputs */
+    int64_t ranges;  /* 0 without ADC ranges */
+    double range_min;
+    double range_max;
+} calibration;
+
+static calibration op_calibration(const aimrt_program *program, const program_op *op)
+{
+    calibration c = {0, 0, 0.0, 0.0};
+    if (op->n_inputs > AIMRT_LINEAR_PROBE_X && op->inputs[AIMRT_LINEAR_PROBE_X] >= 0)
+        c.probes = program->tensors[op->inputs[AIMRT_LINEAR_PROBE_X]].dims[0];
+    if (op->n_inputs > AIMRT_LINEAR_ADC_RANGE && op->inputs[AIMRT_LINEAR_ADC_RANGE] >= 0) {
+        const program_tensor *t = &program->tensors[op->inputs[AIMRT_LINEAR_ADC_RANGE]];
+        const uint8_t *data = t->data;
+        c.ranges = t->dims[0];
+        for (int64_t i = 0; i < c.ranges; i++) {
+            const double r = aimrt_get_f32(data + 4 * i);
+            c.range_min = i == 0 || r < c.range_min ? r : c.range_min;
+            c.range_max = i == 0 || r > c.range_max ? r : c.range_max;
+        }
+    }
+    return c;
+}
+
+static void text_calibration(const aimrt_program *program, const program_op *op, FILE *out)
+{
+    const calibration c = op_calibration(program, op);
+    if (c.probes == 0 && c.ranges == 0)
+        return;
+    fprintf(out, "    calibration: probes %lld", (long long)c.probes);
+    if (c.ranges > 0)
+        fprintf(out, ", adc ranges %.6g..%.6g", c.range_min, c.range_max);
+    fputc('\n', out);
+}
+
+static void json_calibration(const aimrt_program *program, const program_op *op, FILE *out)
+{
+    const calibration c = op_calibration(program, op);
+    if (c.probes == 0 && c.ranges == 0)
+        return;
+    fprintf(out, ",\"calibration\":{\"probes\":%lld,\"adc_ranges\":%lld", (long long)c.probes,
+            (long long)c.ranges);
+    if (c.ranges > 0)
+        fprintf(out, ",\"adc_range_min\":%.9g,\"adc_range_max\":%.9g", c.range_min,
+                c.range_max);
+    fputc('}', out);
 }
 
 static void text_op(const aimrt_program *program, int index, usage u, FILE *out)
@@ -196,6 +294,7 @@ static void text_op(const aimrt_program *program, int index, usage u, FILE *out)
     } else if (op->n_replicas > 1) {
         fprintf(out, "    plan: float, %d replicas\n", op->n_replicas);
     }
+    text_calibration(program, op, out);
     for (int i = 0; i < op->n_blocks; i++) {
         const program_block *b = &op->blocks[i];
         fprintf(out, "      W[%lld:%lld, %lld:%lld] -> @%d[%lld:%lld, %lld:%lld]",
@@ -213,7 +312,7 @@ static void json_header(const aimrt_program *program, FILE *out)
 {
     fprintf(out, "{\"format_version\":%u,\"size_bytes\":%zu,\"crc32\":\"0x%08x\",\"sections\":[",
             program->version, program->size, program->crc);
-    for (int i = 0; i < AIMRT_SECTION_COUNT; i++) {
+    for (int i = 0; i < program_section_count(program); i++) {
         const program_section *s = &program->sections[i];
         fprintf(out, "%s{\"name\":\"%s\",\"offset\":%llu,\"length\":%llu,\"count\":%u}",
                 i > 0 ? "," : "", section_names[i], (unsigned long long)s->offset,
@@ -239,10 +338,12 @@ static void json_header(const aimrt_program *program, FILE *out)
         fputs(",\"encoding\":", out);
         json_string(out, k->encoding);
         fprintf(out, ",\"input_mode\":\"%s\",\"input_bits\":%d,\"input_signed\":\"%s\","
-                     "\"adc_bits\":%d,\"adc_range\":\"%s\"}",
+                     "\"adc_bits\":%d,\"adc_range\":\"%s\"",
                 program_input_mode_name(k->input_mode), k->input_bits,
                 program_input_sign_name(k->input_sign), k->adc_bits,
                 k->adc_range == AIMRT_ADC_CALIBRATED ? "calibrated" : "lossless");
+        describe_kind_params(k, out, 1);
+        fputc('}', out);
     }
     fprintf(out, "],\"arena\":{\"bytes_per_sample\":%lld,\"bytes_fixed\":%lld}",
             (long long)program->arena_bytes_per_sample, (long long)program->arena_bytes_fixed);
@@ -327,6 +428,7 @@ static void json_op(const aimrt_program *program, int index, usage u, FILE *out)
                 op->n_blocks, (long long)u.tiles, (long long)u.cells_used,
                 (long long)u.cells_available, percent(u.cells_used, u.cells_available) / 100.0);
         json_plan(op, out);
+        json_calibration(program, op, out);
     }
     fputc('}', out);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Layout constants of the binary program format, version 1 (.aimc), and
+ * Layout constants of the binary program format, version 2 (.aimc), and
  * little-endian field access. The compiler's writer (backend/emit.c) and the
  * runtime's loader (runtime/program_load.c) share this header, so one set of
  * numbers defines the file. docs/program-format.md describes every field.
@@ -12,7 +12,9 @@
 #include <string.h>
 
 #define AIMRT_FORMAT_MAGIC "AIMC"
-#define AIMRT_FORMAT_VERSION 1u
+#define AIMRT_FORMAT_VERSION 2u
+/* The oldest version the loader still reads: 7 sections, no kind parameters. */
+#define AIMRT_FORMAT_VERSION_MIN 1u
 #define AIMRT_FORMAT_ALIGN 64u
 
 /* Header: magic[4], version u32, flags u32, crc32 u32, file_size u64,
@@ -39,7 +41,9 @@ enum {
     AIMRT_SECTION_CONSTANTS = 5,
     AIMRT_SECTION_CODE = 6,
     AIMRT_SECTION_METADATA = 7,
-    AIMRT_SECTION_COUNT = 7, /* sections in a version 1 file */
+    AIMRT_SECTION_KIND_PARAMS = 8,
+    AIMRT_SECTION_COUNT = 8,    /* sections in a version 2 file */
+    AIMRT_SECTION_COUNT_V1 = 7, /* sections in a version 1 file */
 };
 
 /* Tensor record, 104 bytes: name u32 (string offset), dtype u32, kind u32,
@@ -103,6 +107,18 @@ enum {
  * input_scale f32 (the fields of aimrt_linear_plan in order). */
 #define AIMRT_PLAN_RECORD_SIZE 48
 
+/* Kind parameter record (section 8), 16 bytes: kind u32, param id u32
+ * (aimrt_param), value f64 in the registry's unit. Sorted by (kind, id). */
+#define AIMRT_KIND_PARAM_RECORD_SIZE 16
+
+/* Optional calibration inputs of a quantized LINEAR op (version 2): probe
+ * inputs [P, K], their ideal outputs [P, N], and one ADC range per tile
+ * column of the op's blocks, in block order. */
+#define AIMRT_LINEAR_PROBE_X 4
+#define AIMRT_LINEAR_PROBE_Y 5
+#define AIMRT_LINEAR_ADC_RANGE 6
+#define AIMRT_LINEAR_MAX_INPUTS 7
+
 /* Metadata record, 8 bytes: key u32, value u32 (both string offsets). */
 #define AIMRT_META_RECORD_SIZE 8
 
@@ -134,6 +150,21 @@ static inline void aimrt_put_u64(uint8_t *p, uint64_t v)
 {
     aimrt_put_u32(p, (uint32_t)v);
     aimrt_put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline double aimrt_get_f64(const uint8_t *p)
+{
+    const uint64_t bits = aimrt_get_u64(p);
+    double value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static inline void aimrt_put_f64(uint8_t *p, double value)
+{
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    aimrt_put_u64(p, bits);
 }
 
 static inline float aimrt_get_f32(const uint8_t *p)

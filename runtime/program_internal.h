@@ -126,6 +126,12 @@ struct aimrt_program {
     aimrt_limits limits;  /* the load's limits with defaults filled in */
 };
 
+/* Returns the sections of the program's version: 7 in version 1, else 8. */
+static inline int program_section_count(const aimrt_program *program)
+{
+    return program->version < 2 ? AIMRT_SECTION_COUNT_V1 : AIMRT_SECTION_COUNT;
+}
+
 /* Returns a pointer to the first byte of section id in the image. */
 static inline const uint8_t *program_section_bytes(const aimrt_program *program, int id)
 {
@@ -154,6 +160,8 @@ aimrt_status program_limit_check(aimrt_error *error, aimrt_status status, const 
 aimrt_status program_parse_tensors(aimrt_program *program, aimrt_error *error);
 aimrt_status program_parse_tiles(aimrt_program *program, aimrt_error *error);
 aimrt_status program_parse_metadata(aimrt_program *program, aimrt_error *error);
+/* Fills every kind's params with the fallbacks, then section 8's records. */
+aimrt_status program_parse_kind_params(aimrt_program *program, aimrt_error *error);
 aimrt_status program_parse_code(aimrt_program *program, aimrt_error *error);
 aimrt_status program_check_ops(aimrt_program *program, aimrt_error *error);
 
@@ -161,6 +169,10 @@ aimrt_status program_check_ops(aimrt_program *program, aimrt_error *error);
  * and the cell levels of every tile of an integer kind. In program_plan.c. */
 aimrt_status program_check_linear(const aimrt_program *program, int index, aimrt_error *error);
 aimrt_status program_check_levels(const aimrt_program *program, aimrt_error *error);
+/* Checks the optional calibration inputs 4 to 6 of quantized LINEAR op index
+ * (after its blocks). In program_calibration.c. */
+aimrt_status program_check_calibration(const aimrt_program *program, int index,
+                                       aimrt_error *error);
 aimrt_status program_check_quantized_shapes(const aimrt_program *program, int index,
                                             int64_t batch, aimrt_error *error);
 

@@ -67,11 +67,11 @@ static aimrt_status check_header(aimrt_program *program, aimrt_error *error)
                                "header: magic is not \"AIMC\"; the file is not a .aimc program");
 
     program->version = aimrt_get_u32(image + AIMRT_HEADER_VERSION);
-    if (program->version != AIMRT_FORMAT_VERSION)
+    if (program->version < AIMRT_FORMAT_VERSION_MIN || program->version > AIMRT_FORMAT_VERSION)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "header: format version %u is not supported (this runtime reads "
-                               "version %u); recompile the model with a matching aimcc",
-                               program->version, AIMRT_FORMAT_VERSION);
+                               "versions %u to %u); recompile the model with a matching aimcc",
+                               program->version, AIMRT_FORMAT_VERSION_MIN, AIMRT_FORMAT_VERSION);
 
     const uint64_t file_size = aimrt_get_u64(image + AIMRT_HEADER_FILE_SIZE);
     if (file_size != size)
@@ -91,28 +91,33 @@ static aimrt_status check_header(aimrt_program *program, aimrt_error *error)
     program->flags = aimrt_get_u32(image + AIMRT_HEADER_FLAGS);
     if (program->flags != 0)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
-                               "header: unknown flags 0x%08x (version 1 defines none)",
+                               "header: unknown flags 0x%08x (no version defines any)",
                                program->flags);
 
     const uint32_t n_sections = aimrt_get_u32(image + AIMRT_HEADER_N_SECTIONS);
     const uint32_t header_size = aimrt_get_u32(image + AIMRT_HEADER_SIZE_FIELD);
-    if (n_sections != AIMRT_SECTION_COUNT || header_size != AIMRT_HEADER_SIZE)
+    const int expected = program_section_count(program);
+    if (n_sections != (uint32_t)expected || header_size != AIMRT_HEADER_SIZE)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
-                               "header: %u sections and a %u-byte header, expected %d and %d",
-                               n_sections, header_size, AIMRT_SECTION_COUNT, AIMRT_HEADER_SIZE);
+                               "header: %u sections and a %u-byte header, expected %d and %d "
+                               "for version %u",
+                               n_sections, header_size, expected, AIMRT_HEADER_SIZE,
+                               program->version);
     return AIMRT_OK;
 }
 
 static const char *section_name(int id)
 {
-    static const char *const names[] = {"strings", "tensors",  "tile kinds", "tiles",
-                                        "constants", "code", "metadata"};
+    static const char *const names[] = {"strings",   "tensors", "tile kinds", "tiles",
+                                        "constants", "code",    "metadata",   "kind parameters"};
     return id >= 1 && id <= AIMRT_SECTION_COUNT ? names[id - 1] : "unknown";
 }
 
+/* A version 1 program has no kind parameters: its section 8 stays empty. */
 static aimrt_status check_sections(aimrt_program *program, aimrt_error *error)
 {
-    for (int i = 0; i < AIMRT_SECTION_COUNT; i++) {
+    const int n_sections = program_section_count(program);
+    for (int i = 0; i < n_sections; i++) {
         const uint8_t *entry = program->image + AIMRT_HEADER_TABLE + i * AIMRT_SECTION_ENTRY_SIZE;
         program_section *s = &program->sections[i];
         s->id = aimrt_get_u32(entry);
@@ -139,8 +144,8 @@ static aimrt_status check_sections(aimrt_program *program, aimrt_error *error)
     }
 
     /* Sections may come in any order in the file but must not share bytes. */
-    for (int i = 0; i < AIMRT_SECTION_COUNT; i++) {
-        for (int j = i + 1; j < AIMRT_SECTION_COUNT; j++) {
+    for (int i = 0; i < n_sections; i++) {
+        for (int j = i + 1; j < n_sections; j++) {
             const program_section *a = &program->sections[i];
             const program_section *b = &program->sections[j];
             if (a->length > 0 && b->length > 0 && a->offset < b->offset + b->length &&
@@ -228,6 +233,8 @@ aimrt_status aimrt_program_load_limited(const void *bytes, size_t size, const ai
         status = program_parse_tensors(program, error);
     if (status == AIMRT_OK)
         status = program_parse_tiles(program, error);
+    if (status == AIMRT_OK)
+        status = program_parse_kind_params(program, error);
     if (status == AIMRT_OK)
         status = program_parse_metadata(program, error);
     if (status == AIMRT_OK)

@@ -157,17 +157,21 @@ static aimrt_status check_plan_bounds(const aimrt_program *program, int index, i
 }
 
 /* Checks the four inputs of a quantized LINEAR (x, Wq, bias, w_scale) and its
- * output at batch, in place of aimrt_op_infer. */
+ * output at batch, in place of aimrt_op_infer. A version 2 program may add
+ * the calibration inputs 4 to 6, which program_check_calibration checks. */
 aimrt_status program_check_quantized_shapes(const aimrt_program *program, int index,
                                             int64_t batch, aimrt_error *error)
 {
     const program_op *op = &program->ops[index];
-    if (op->n_inputs != 4 || op->n_outputs != 1 || op->inputs[0] < 0 || op->inputs[1] < 0 ||
-        op->inputs[3] < 0)
+    const int max_inputs = program->version >= 2 ? AIMRT_LINEAR_MAX_INPUTS : 4;
+    if (op->n_inputs < 4 || op->n_inputs > max_inputs || op->n_outputs != 1 ||
+        op->inputs[0] < 0 || op->inputs[1] < 0 || op->inputs[3] < 0)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "op %d \"%s\": a quantized linear op takes x, Wq, bias (or "
-                               "absent) and w_scale and writes y; it has %d inputs and %d "
-                               "outputs", index, op->node, op->n_inputs, op->n_outputs);
+                               "absent) and w_scale (then, from format version 2, probe_x, "
+                               "probe_y and adc_range, each optional) and writes y; it has %d "
+                               "inputs and %d outputs", index, op->node, op->n_inputs,
+                               op->n_outputs);
     aimrt_tensor x, w, y, scale, bias = {.dtype = AIMRT_DTYPE_FLOAT, .rank = 1};
     program_tensor_view(program, op->inputs[0], batch, &x);
     program_tensor_view(program, op->inputs[1], batch, &w);
@@ -302,6 +306,8 @@ aimrt_status program_check_linear(const aimrt_program *program, int index, aimrt
         status = check_blocks(op, program, index, w->dims[0], w->dims[1], error);
     if (status == AIMRT_OK && op->quantized)
         status = check_plan_bounds(program, index, w->dims[0], error);
+    if (status == AIMRT_OK && op->quantized)
+        status = program_check_calibration(program, index, error);
     return status;
 }
 

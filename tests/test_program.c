@@ -6,18 +6,21 @@
  * truncation, random flips with a fixed seed) must be rejected with a reason.
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "test_pipeline.h"
 #include "test_support.h"
 
 #include "aimrt/aimrt.h"
 #include "backend/emit.h"
 #include "ir/ir.h"
 #include "runtime/program_format.h"
+#include "runtime/program_internal.h"
 
 typedef struct fixture {
     aimcc_arena *arena;
@@ -179,10 +182,10 @@ static void test_program_header_layout(void **state)
     const uint8_t *image = f->bytes;
 
     assert_memory_equal(image, "AIMC", 4);
-    assert_int_equal(get_u32(image + 4), 1);
+    assert_int_equal(get_u32(image + 4), 2);
     assert_int_equal(get_u32(image + 8), 0);
     assert_int_equal(get_u64(image + 16), f->size);
-    assert_int_equal(get_u32(image + 24), 7);
+    assert_int_equal(get_u32(image + 24), 8);
     assert_int_equal(get_u32(image + 28), 256);
 
     /* The CRC is zlib's crc32 of the file with the field zeroed. */
@@ -192,7 +195,7 @@ static void test_program_header_layout(void **state)
     assert_int_equal(get_u32(image + 12), (uint32_t)crc32(0L, copy, (uInt)f->size));
     free(copy);
 
-    for (int id = 1; id <= 7; id++) {
+    for (int id = 1; id <= 8; id++) {
         const uint8_t *entry = image + 32 + 24 * (id - 1);
         assert_int_equal(get_u32(entry), id);
         assert_int_equal(get_u64(entry + 8) % 64, 0);
@@ -310,15 +313,96 @@ typedef struct header_case {
     const char *reason;
 } header_case;
 
+/* A version 1 file is a version 2 file without section 8: it loads, and
+ * every kind keeps the registry's fallbacks. */
+static void test_program_version_1_loads(void **state)
+{
+    fixture *f = *state;
+    uint8_t *copy = malloc(f->size);
+    memcpy(copy, f->bytes, f->size);
+    const uint8_t *entry8 = copy + 32 + 24 * 7;
+    assert_int_equal(get_u32(entry8 + 4), 0);
+    assert_int_equal(get_u64(entry8 + 16), 0);
+    put_u32(copy + 4, 1);
+    put_u32(copy + 24, 7);
+    memset(copy + 32 + 24 * 7, 0, 24);
+    fix_crc(copy, f->size);
+
+    aimrt_program *program = NULL;
+    aimrt_error error = {0};
+    assert_int_equal(aimrt_program_load(copy, f->size, &program, &error), AIMRT_OK);
+    assert_int_equal(program->version, 1);
+    assert_false(program->kinds[0].params.given[AIMRT_PARAM_G_MAX]);
+    assert_true(program->kinds[0].params.value[AIMRT_PARAM_G_MAX] ==
+                aimrt_param_get(AIMRT_PARAM_G_MAX)->fallback);
+    aimrt_program_free(program);
+    free(copy);
+}
+
+/* Compiles the 64 x 16 MatMul of tests/data/drift for pcm-current: its op
+ * carries adc_range (input 6), one range per tile column. */
+static void test_program_calibration_inputs_checked(void **state)
+{
+    (void)state;
+    char model[1024];
+    test_source_path(model, sizeof model, "tests/data/drift/matmul.onnx");
+    aimcc_options options = {0};
+    options.target = "pcm-current";
+    test_program compiled;
+    if (test_compile_file(model, &options, &compiled) != AIMCC_OK)
+        fail_msg("compile failed: %s", compiled.message);
+    aimrt_program *program = NULL;
+    aimrt_error error = {0};
+    assert_int_equal(aimrt_program_load(compiled.bytes, compiled.size, &program, &error),
+                     AIMRT_OK);
+    const program_op *op = &program->ops[0];
+    assert_int_equal(op->n_inputs, 7);
+    const int32_t id = op->inputs[AIMRT_LINEAR_ADC_RANGE];
+    assert_true(id >= 0);
+    /* 16 outputs on a differential pair: 32 tile columns. */
+    assert_int_equal(program->tensors[id].dims[0], 32);
+    const uint64_t record = section_offset(compiled.bytes, 2) + (uint64_t)id * 104;
+    const uint64_t data = section_offset(compiled.bytes, 5) + program->tensors[id].data_offset;
+    aimrt_program_free(program);
+
+    uint8_t *copy = malloc(compiled.size);
+    const struct {
+        float value;     /* written at element 3, unless shrink */
+        bool shrink;     /* declare 31 ranges instead of 32 */
+        const char *reason;
+    } cases[] = {
+        {NAN, false, "element 3 is nan"},
+        {-1.0f, false, "element 3 is -1"},
+        {0.0f, true, "must be a float constant [32]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(copy, compiled.bytes, compiled.size);
+        if (cases[i].shrink) {
+            put_u64(copy + record + 24, 31);
+            put_u64(copy + record + 96, 31 * 4);
+        } else {
+            aimrt_put_f32(copy + data + 12, cases[i].value);
+        }
+        fix_crc(copy, compiled.size);
+        expect_rejected(copy, compiled.size, cases[i].reason);
+        expect_rejected(copy, compiled.size, "op 0 \"fc\": input 6 adc_range");
+    }
+    free(copy);
+    test_program_free(&compiled);
+}
+
 static void test_program_header_fields_rejected(void **state)
 {
     fixture *f = *state;
     const header_case cases[] = {
         {0, 4, 0x434d4941u ^ 1u, "magic"},
-        {4, 4, 2, "format version 2"},
+        {4, 4, 3, "format version 3"},
+        {4, 4, 0, "format version 0"},
+        /* A version 1 program has 7 sections; this one keeps its 8. */
+        {4, 4, 1, "expected 7 and 256 for version 1"},
         {8, 4, 1, "unknown flags"},
         {16, 8, 1000, "file size field is 1000"},
-        {24, 4, 8, "8 sections"},
+        {24, 4, 7, "7 sections"},
         {28, 4, 128, "128-byte header"},
         {32, 4, 3, "entry 0 has id 3"},
         {32 + 8, 8, 100, "section strings: offset 100"},
@@ -657,6 +741,8 @@ int main(void)
                                         teardown_mlp),
         cmocka_unit_test_setup_teardown(test_program_crc_mismatch, setup_small, teardown_mlp),
         cmocka_unit_test_setup_teardown(test_program_header_fields_rejected, setup_small, teardown_mlp),
+        cmocka_unit_test_setup_teardown(test_program_version_1_loads, setup_small, teardown_mlp),
+        cmocka_unit_test(test_program_calibration_inputs_checked),
         cmocka_unit_test_setup_teardown(test_program_truncated_rejected, setup_small, teardown_mlp),
         cmocka_unit_test_setup_teardown(test_program_random_flips_rejected, setup_small, teardown_mlp),
         cmocka_unit_test_setup_teardown(test_program_semantic_errors_named, setup_small, teardown_mlp),

@@ -418,14 +418,41 @@ static aimrt_status plan_input_quantization(aimrt_op_call *call, quantized_plan 
     return AIMRT_OK;
 }
 
+/* Checks the optional calibration inputs: probe_x f32 [P, K] and probe_y
+ * f32 [P, N] (both or neither), adc_range f32 [C]. C depends on the op's
+ * tile blocks, which the program loader checks. */
+static aimrt_status check_calibration_operands(aimrt_op_call *call, int64_t k, int64_t n)
+{
+    const aimrt_tensor *probe_x = aimrt_kernel_input(call, 4);
+    const aimrt_tensor *probe_y = aimrt_kernel_input(call, 5);
+    const aimrt_tensor *adc_range = aimrt_kernel_input(call, 6);
+    if ((probe_x == NULL) != (probe_y == NULL))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "a quantized linear takes probe_x and probe_y together");
+    if (probe_x != NULL &&
+        (probe_x->dtype != AIMRT_DTYPE_FLOAT || probe_y->dtype != AIMRT_DTYPE_FLOAT ||
+         probe_x->rank != 2 || probe_y->rank != 2 || probe_x->dims[1] != k ||
+         probe_y->dims[1] != n || probe_x->dims[0] != probe_y->dims[0] || probe_x->dims[0] < 1))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "probe_x must be f32 [P, %lld] and probe_y f32 [P, %lld] with "
+                                 "the same P >= 1",
+                                 (long long)k, (long long)n);
+    if (adc_range != NULL && (adc_range->dtype != AIMRT_DTYPE_FLOAT || adc_range->rank != 1))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "adc_range must be f32 [C], one range per tile column");
+    return AIMRT_OK;
+}
+
 /* Checks x (f32 [..., K]), w (i32 [K, N]), bias (f32 [N], opt) and w_scale (f32 [N]). */
 static aimrt_status plan_quantized_linear(aimrt_op_call *call, quantized_plan *p)
 {
-    /* The bias (input 2) may be absent, so only two inputs are checked as present. */
-    aimrt_status status = aimrt_kernel_check_arity(call, 2, 4);
+    /* The bias (input 2) may be absent, so only two inputs are checked as present.
+     * Inputs 4 to 6 (probe_x, probe_y, adc_range) are optional calibration data
+     * that the reference kernel does not read; calibration_operands checks them. */
+    aimrt_status status = aimrt_kernel_check_arity(call, 2, 7);
     if (status != AIMRT_OK)
         return status;
-    if (call->n_inputs != 4 || !aimrt_kernel_input(call, 3))
+    if (call->n_inputs < 4 || !aimrt_kernel_input(call, 3))
         return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
                                  "a quantized linear takes x, w, bias (or absent) and w_scale");
     const aimrt_tensor *x = &call->inputs[0], *w = &call->inputs[1];
@@ -449,7 +476,9 @@ static aimrt_status plan_quantized_linear(aimrt_op_call *call, quantized_plan *p
     p->rows = 1;
     for (int i = 0; i < x->rank - 1; i++)
         p->rows *= x->dims[i];
-    status = check_blas_dims(call, p->rows, p->n, p->k);
+    status = check_calibration_operands(call, p->k, p->n);
+    if (status == AIMRT_OK)
+        status = check_blas_dims(call, p->rows, p->n, p->k);
     return status == AIMRT_OK ? plan_input_quantization(call, p) : status;
 }
 
