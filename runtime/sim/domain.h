@@ -46,7 +46,32 @@ typedef struct aimrt_sim_domain_block {
  * col0 + c. Dynamic draws use column = col0 + c with the sample and MVM
  * index of each vector.
  */
+/* The static errors of one column's readout: comparator offset and switch error. */
+typedef struct aimrt_sim_readout_column {
+    double comparator_offset_v;
+    aimrt_sim_switch_error switch_error;
+} aimrt_sim_readout_column;
+
+/*
+ * Static draws of a whole tile made once (the sim device makes them when it
+ * writes the tile), so an MVM reuses them instead of drawing again. Each
+ * is exactly the value the domain would draw, so outputs keep their bits.
+ * Arrays are indexed by tile cell (row * tile_cols + column), tile row or
+ * tile column. The domain draws the values of a NULL array per call.
+ */
+typedef struct aimrt_sim_domain_statics {
+    const double *cell_factor;   /* 1 + the cell's relative mismatch (capacitor or current) */
+    const double *delay_s;       /* time: the stage's static delay error sigma_tau z */
+    const double *row_edge_s;    /* charge: the row's PWM edge error */
+    const double *c_parasitic_f; /* capacitor schemes: the column's parasitic capacitance */
+    const aimrt_sim_readout_column *columns; /* the column's readout errors */
+    const double *lsb_level;     /* the column's converter LSB; 0 or NULL: readout.lsb_level */
+    double *analog;              /* n_vectors x n_cols of the block: receives each output's
+                                  * value before conversion, in level units; NULL: not kept */
+} aimrt_sim_domain_statics;
+
 typedef struct aimrt_sim_domain_keys {
+    const aimrt_sim_domain_statics *statics; /* NULL: every static value is drawn per call */
     uint64_t seed;
     uint32_t tile;
     int64_t tile_cols;
@@ -263,12 +288,6 @@ aimrt_status aimrt_sim_domain_time(const aimrt_sim_time_params *params,
 
 /* Shared by the domains (domain_readout.c). */
 
-/* The static errors of one column's readout: comparator offset and switch error. */
-typedef struct aimrt_sim_readout_column {
-    double comparator_offset_v;
-    aimrt_sim_switch_error switch_error;
-} aimrt_sim_readout_column;
-
 /* Checks the block, the keys and the readout. domain_name names the domain in messages. */
 aimrt_status aimrt_sim_domain_check(const char *domain_name, const aimrt_sim_domain_block *block,
                                     const aimrt_sim_domain_keys *keys,
@@ -286,21 +305,39 @@ aimrt_sim_dynamic_key aimrt_sim_domain_dynamic_key(const aimrt_sim_domain_keys *
 aimrt_sim_readout_column aimrt_sim_readout_column_draw(const aimrt_sim_readout_params *readout,
                                                        const aimrt_sim_domain_keys *keys, int64_t c);
 
-/* Returns the relative error d of the capacitor of cell (r, c),
- * C = c_unit_f (1 + d), d ~ N(0, a_c_sqrt_ff / sqrt(c_unit_f in fF)) (Pelgrom
- * area law, D7), drawn from the cell's AIMRT_SIM_EFFECT_MISMATCH stream. */
-double aimrt_sim_domain_cap_mismatch(double a_c_sqrt_ff, double c_unit_f,
-                                     const aimrt_sim_domain_keys *keys, int64_t r, int64_t c);
+/* Returns the static errors of column c: the cached ones when keys has them,
+ * else a fresh draw. */
+aimrt_sim_readout_column aimrt_sim_readout_column_of(const aimrt_sim_readout_params *readout,
+                                                     const aimrt_sim_domain_keys *keys, int64_t c);
+
+/* Returns the readout of column c: readout with the cached LSB of the column when set. */
+aimrt_sim_readout_params aimrt_sim_readout_of_column(const aimrt_sim_readout_params *readout,
+                                                     const aimrt_sim_domain_keys *keys, int64_t c);
+
+/* Returns 1 + the relative mismatch of cell (r, c) of the block: cached, or
+ * 1 + sigma_rel z from the cell's AIMRT_SIM_EFFECT_MISMATCH stream. */
+double aimrt_sim_domain_cell_factor(double sigma_rel, const aimrt_sim_domain_keys *keys, int64_t r,
+                                    int64_t c);
+
+/* Returns where output (v, c) keeps its value before conversion, or NULL. */
+double *aimrt_sim_domain_analog_at(const aimrt_sim_domain_keys *keys, int64_t n_cols, int64_t v,
+                                   int64_t c);
+
+/* Returns sigma(dC/C) = a_c_sqrt_ff / sqrt(c_unit_f in fF) of a unit
+ * capacitor (Pelgrom area law, D7); a cell's capacitor is
+ * c_unit_f aimrt_sim_domain_cell_factor(sigma, ...). */
+double aimrt_sim_domain_cap_sigma_rel(double a_c_sqrt_ff, double c_unit_f);
 
 /*
  * Reads one output: the node at v_node_v, which is v_zero_v at a column sum
  * of 0 and moves v_per_level (nonzero, either sign) per level unit, is
  * sampled on c_sample_f (switch error, kT/C), then converted. Returns level
- * units.
+ * units; analog (may be NULL) receives the sampled value before conversion,
+ * in level units.
  */
 double aimrt_sim_readout_level(const aimrt_sim_readout_params *readout,
                                const aimrt_sim_readout_column *column, double v_node_v,
                                double v_zero_v, double v_per_level, double c_sample_f,
-                               const aimrt_sim_dynamic_key *where);
+                               const aimrt_sim_dynamic_key *where, double *analog);
 
 #endif

@@ -60,34 +60,42 @@ static void capdiv_column(const aimrt_sim_capdiv_params *p, const aimrt_sim_doma
     const int64_t n_rows = b->n_rows, n_cols = b->n_cols;
     const aimrt_sim_static_key column_key = aimrt_sim_domain_static_key(keys, -1, c);
     const aimrt_sim_capacitive_node node = {
-        .c_parasitic_f = aimrt_sim_parasitic_draw_f(&p->parasitic, &column_key)};
+        .c_parasitic_f = keys->statics && keys->statics->c_parasitic_f
+                             ? keys->statics->c_parasitic_f[keys->col0 + c]
+                             : aimrt_sim_parasitic_draw_f(&p->parasitic, &column_key)};
+    const double sigma_rel = aimrt_sim_domain_cap_sigma_rel(p->mismatch_a_c_sqrt_ff, p->c_unit_f);
     double c_total_f = node.c_parasitic_f;
     for (int64_t r = 0; r < n_rows; r++) {
         const double share = p->weight_as_capacitance ? b->cells[r * b->cell_stride + c] / b->top_level
                                                       : 1.0;
-        c_f[r] = p->c_unit_f * share *
-                 (1.0 + aimrt_sim_domain_cap_mismatch(p->mismatch_a_c_sqrt_ff, p->c_unit_f, keys, r, c));
+        c_f[r] = p->c_unit_f * share * aimrt_sim_domain_cell_factor(sigma_rel, keys, r, c);
         c_total_f += c_f[r];
     }
     const double denominator_f = nominal_denominator_f(p, b, c);
     /* Either way one level unit couples c_unit_f / M times the step of input 1. */
     const double v_per_level = p->v_step_v * p->c_unit_f / (b->top_level * denominator_f * b->x_full);
-    const aimrt_sim_readout_column column = aimrt_sim_readout_column_draw(&p->readout, keys, c);
+    const aimrt_sim_readout_column column = aimrt_sim_readout_column_of(&p->readout, keys, c);
+    const aimrt_sim_readout_params readout = aimrt_sim_readout_of_column(&p->readout, keys, c);
+    /* The column's step per unit input, read once: the cells lie a row apart. */
+    double *step_per_input = step_v + n_rows;
+    for (int64_t r = 0; r < n_rows; r++) {
+        const double weight = p->weight_as_capacitance ? 1.0
+                                                       : b->cells[r * b->cell_stride + c] / b->top_level;
+        step_per_input[r] = p->v_step_v * weight;
+    }
     for (int64_t v = 0; v < b->n_vectors; v++) {
         const double *x = b->x + v * n_rows;
-        for (int64_t r = 0; r < n_rows; r++) {
-            const double weight = p->weight_as_capacitance ? 1.0
-                                                           : b->cells[r * b->cell_stride + c] / b->top_level;
-            step_v[r] = p->v_step_v * weight * (x[r] / b->x_full);
-        }
+        for (int64_t r = 0; r < n_rows; r++)
+            step_v[r] = step_per_input[r] * (x[r] / b->x_full);
         const double v_out = aimrt_sim_capacitive_division_v(&node, n_rows, c_f, step_v);
         if (v_node)
             v_node[v * n_cols + c] = v_out;
         const aimrt_sim_dynamic_key key = aimrt_sim_domain_dynamic_key(keys, v, c);
         /* A column without capacitance couples nothing: its sum is 0. */
         y[v * n_cols + c] = denominator_f > 0.0
-                                ? aimrt_sim_readout_level(&p->readout, &column, v_out, 0.0,
-                                                          v_per_level, c_total_f, &key)
+                                ? aimrt_sim_readout_level(&readout, &column, v_out, 0.0,
+                                                          v_per_level, c_total_f, &key,
+                                                          aimrt_sim_domain_analog_at(keys, n_cols, v, c))
                                 : 0.0;
     }
 }
@@ -101,7 +109,7 @@ aimrt_status aimrt_sim_domain_capdiv(const aimrt_sim_capdiv_params *p,
     if (status != AIMRT_OK)
         return status;
     double *c_f = malloc((size_t)(b->n_rows + 1) * sizeof *c_f);
-    double *step_v = malloc((size_t)(b->n_rows + 1) * sizeof *step_v);
+    double *step_v = malloc((size_t)(2 * b->n_rows + 1) * sizeof *step_v);
     if (!c_f || !step_v) {
         free(c_f), free(step_v);
         return aimrt_error_set(error, AIMRT_ERR_NOMEM, "capdiv domain: out of memory");

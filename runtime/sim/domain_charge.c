@@ -61,6 +61,46 @@ static void pulse_widths(const aimrt_sim_charge_params *p, const aimrt_sim_domai
     }
 }
 
+/* Static draws: each cell's conductance with its current mismatch, and
+ * each row's pulse edge; cached ones when the keys hold them. */
+static void static_cells(const aimrt_sim_charge_params *p, const aimrt_sim_domain_block *b,
+                         const aimrt_sim_domain_keys *keys, double *g_s, double *edge_s)
+{
+    const double g_top = p->i_cell_max_a / p->v_precharge_v;
+    const double *edges = keys->statics ? keys->statics->row_edge_s : NULL;
+    for (int64_t r = 0; r < b->n_rows; r++) {
+        aimrt_sim_static_key row_key = {.seed = keys->seed, .tile = keys->tile,
+                                        .cell = (uint64_t)(keys->row0 + r)};
+        edge_s[r] = edges ? edges[keys->row0 + r] : aimrt_sim_pwm_edge_error_s(&p->pwm, &row_key);
+        for (int64_t c = 0; c < b->n_cols; c++) {
+            double g = b->cells[r * b->cell_stride + c] / b->top_level * g_top;
+            if (p->sigma_i_rel > 0.0)
+                g *= aimrt_sim_domain_cell_factor(p->sigma_i_rel, keys, r, c);
+            g_s[r * b->n_cols + c] = g;
+        }
+    }
+}
+
+/* Discharge terms a = sum G_i t_i / C of one vector on both bitlines, row by
+ * row so the cells are read in memory order; each column still adds its rows
+ * in row order. */
+static void discharge_terms(const aimrt_sim_charge_params *p, const aimrt_sim_domain_block *b,
+                            const double *g_s, const double *width_s, const double *x,
+                            double *a_pos, double *a_neg)
+{
+    const int64_t n_cols = b->n_cols;
+    for (int64_t c = 0; c < n_cols; c++)
+        a_pos[c] = a_neg[c] = 0.0;
+    for (int64_t r = 0; r < b->n_rows; r++) {
+        if (x[r] == 0.0)
+            continue;
+        double *a = x[r] > 0.0 ? a_pos : a_neg;
+        const double *g = g_s + r * n_cols;
+        for (int64_t c = 0; c < n_cols; c++)
+            a[c] += g[c] * width_s[r] / p->c_bitline_f;
+    }
+}
+
 aimrt_status aimrt_sim_domain_charge(const aimrt_sim_charge_params *p,
                                      const aimrt_sim_domain_block *b,
                                      const aimrt_sim_domain_keys *keys, double *y, double *v_node,
@@ -73,50 +113,30 @@ aimrt_status aimrt_sim_domain_charge(const aimrt_sim_charge_params *p,
     double *g_s = malloc((size_t)(n_rows * n_cols + 1) * sizeof *g_s);
     double *edge_s = malloc((size_t)(n_rows + 1) * sizeof *edge_s);
     double *width_s = malloc((size_t)(n_rows + 1) * sizeof *width_s);
-    if (!g_s || !edge_s || !width_s) {
-        free(g_s), free(edge_s), free(width_s);
+    double *a = malloc((size_t)(2 * n_cols + 1) * sizeof *a);
+    if (!g_s || !edge_s || !width_s || !a) {
+        free(g_s), free(edge_s), free(width_s), free(a);
         return aimrt_error_set(error, AIMRT_ERR_NOMEM, "charge domain: out of memory");
     }
-    /* Static draws: each cell's current mismatch and each row's pulse edge. */
-    const double g_top = p->i_cell_max_a / p->v_precharge_v;
-    for (int64_t r = 0; r < n_rows; r++) {
-        aimrt_sim_static_key row_key = {.seed = keys->seed, .tile = keys->tile,
-                                        .cell = (uint64_t)(keys->row0 + r)};
-        edge_s[r] = aimrt_sim_pwm_edge_error_s(&p->pwm, &row_key);
-        for (int64_t c = 0; c < n_cols; c++) {
-            double g = b->cells[r * b->cell_stride + c] / b->top_level * g_top;
-            if (p->sigma_i_rel > 0.0) {
-                aimrt_sim_static_key key = aimrt_sim_domain_static_key(keys, r, c);
-                key.effect = AIMRT_SIM_EFFECT_MISMATCH;
-                g *= 1.0 + p->sigma_i_rel * aimrt_sim_normal_static(&key, 0);
-            }
-            g_s[r * n_cols + c] = g;
-        }
-    }
+    static_cells(p, b, keys, g_s, edge_s);
     /* One level unit (level 1 for one unit pulse) discharges this much. */
     const double v_per_level = p->i_cell_max_a * p->pwm.t_lsb_s / (b->top_level * p->c_bitline_f);
     for (int64_t v = 0; v < b->n_vectors; v++) {
         pulse_widths(p, b, keys, v, edge_s, width_s);
-        const double *x = b->x + v * n_rows;
+        /* Positive inputs pulse the bitline, negative ones its complement. */
+        discharge_terms(p, b, g_s, width_s, b->x + v * n_rows, a, a + n_cols);
         for (int64_t c = 0; c < n_cols; c++) {
-            /* Positive inputs pulse the bitline, negative ones its complement. */
-            double a_pos = 0.0, a_neg = 0.0;
-            for (int64_t r = 0; r < n_rows; r++) {
-                const double q = g_s[r * n_cols + c] * width_s[r] / p->c_bitline_f;
-                if (x[r] > 0.0)
-                    a_pos += q;
-                else if (x[r] < 0.0)
-                    a_neg += q;
-            }
-            const double v_out = discharge_v(p, a_pos) - discharge_v(p, a_neg);
+            const double v_out = discharge_v(p, a[c]) - discharge_v(p, a[n_cols + c]);
             if (v_node)
                 v_node[v * n_cols + c] = v_out;
             const aimrt_sim_dynamic_key key = aimrt_sim_domain_dynamic_key(keys, v, c);
-            const aimrt_sim_readout_column column = aimrt_sim_readout_column_draw(&p->readout, keys, c);
-            y[v * n_cols + c] = aimrt_sim_readout_level(&p->readout, &column, v_out, 0.0,
-                                                        v_per_level, p->c_bitline_f, &key);
+            const aimrt_sim_readout_column column = aimrt_sim_readout_column_of(&p->readout, keys, c);
+            const aimrt_sim_readout_params readout = aimrt_sim_readout_of_column(&p->readout, keys, c);
+            y[v * n_cols + c] =
+                aimrt_sim_readout_level(&readout, &column, v_out, 0.0, v_per_level, p->c_bitline_f,
+                                        &key, aimrt_sim_domain_analog_at(keys, n_cols, v, c));
         }
     }
-    free(g_s), free(edge_s), free(width_s);
+    free(g_s), free(edge_s), free(width_s), free(a);
     return AIMRT_OK;
 }

@@ -157,7 +157,8 @@ aimrt_status aimrt_sim_domain_current(const aimrt_sim_current_params *p,
             noise_level += aimrt_sim_output_noise(&out, &key);
             v_out += noise_level * v_per_level;
             y[v * n_cols + c] = aimrt_sim_readout_level(&p->readout, &w.columns[c], v_out, 0.0,
-                                                        v_per_level, p->c_sample_f, &key);
+                                                        v_per_level, p->c_sample_f, &key,
+                                                        aimrt_sim_domain_analog_at(keys, n_cols, v, c));
         }
     }
     current_work_free(&w);

@@ -95,14 +95,9 @@ aimrt_sim_readout_column aimrt_sim_readout_column_draw(const aimrt_sim_readout_p
     return column;
 }
 
-double aimrt_sim_domain_cap_mismatch(double a_c_sqrt_ff, double c_unit_f,
-                                     const aimrt_sim_domain_keys *keys, int64_t r, int64_t c)
+double aimrt_sim_domain_cap_sigma_rel(double a_c_sqrt_ff, double c_unit_f)
 {
-    if (a_c_sqrt_ff == 0.0)
-        return 0.0;
-    aimrt_sim_static_key key = aimrt_sim_domain_static_key(keys, r, c);
-    key.effect = AIMRT_SIM_EFFECT_MISMATCH;
-    return a_c_sqrt_ff / sqrt(c_unit_f * 1e15) * aimrt_sim_normal_static(&key, 0);
+    return a_c_sqrt_ff == 0.0 ? 0.0 : a_c_sqrt_ff / sqrt(c_unit_f * 1e15);
 }
 
 /* Successive approximation over the signed codes: each bit lets the
@@ -130,7 +125,7 @@ static double sar_convert(const aimrt_sim_readout_params *readout, double offset
 double aimrt_sim_readout_level(const aimrt_sim_readout_params *readout,
                                const aimrt_sim_readout_column *column, double v_node_v,
                                double v_zero_v, double v_per_level, double c_sample_f,
-                               const aimrt_sim_dynamic_key *where)
+                               const aimrt_sim_dynamic_key *where, double *analog)
 {
     double v = v_node_v;
     if (readout->injection.scale != 0.0)
@@ -144,6 +139,8 @@ double aimrt_sim_readout_level(const aimrt_sim_readout_params *readout,
         };
         v += aimrt_sim_ktc_noise_v(&ktc, where);
     }
+    if (analog)
+        *analog = (v - v_zero_v) / v_per_level;
     switch (readout->kind) {
     case AIMRT_SIM_READOUT_LOSSLESS:
         return nearbyint((v - v_zero_v) / v_per_level);
@@ -152,4 +149,39 @@ double aimrt_sim_readout_level(const aimrt_sim_readout_params *readout,
     default:
         return (v - v_zero_v) / v_per_level;
     }
+}
+
+aimrt_sim_readout_column aimrt_sim_readout_column_of(const aimrt_sim_readout_params *readout,
+                                                     const aimrt_sim_domain_keys *keys, int64_t c)
+{
+    if (keys->statics && keys->statics->columns)
+        return keys->statics->columns[keys->col0 + c];
+    return aimrt_sim_readout_column_draw(readout, keys, c);
+}
+
+aimrt_sim_readout_params aimrt_sim_readout_of_column(const aimrt_sim_readout_params *readout,
+                                                     const aimrt_sim_domain_keys *keys, int64_t c)
+{
+    aimrt_sim_readout_params column = *readout;
+    if (keys->statics && keys->statics->lsb_level && keys->statics->lsb_level[keys->col0 + c] > 0.0)
+        column.lsb_level = keys->statics->lsb_level[keys->col0 + c];
+    return column;
+}
+
+double aimrt_sim_domain_cell_factor(double sigma_rel, const aimrt_sim_domain_keys *keys, int64_t r,
+                                    int64_t c)
+{
+    if (keys->statics && keys->statics->cell_factor)
+        return keys->statics->cell_factor[(keys->row0 + r) * keys->tile_cols + keys->col0 + c];
+    if (sigma_rel == 0.0)
+        return 1.0;
+    aimrt_sim_static_key key = aimrt_sim_domain_static_key(keys, r, c);
+    key.effect = AIMRT_SIM_EFFECT_MISMATCH;
+    return 1.0 + sigma_rel * aimrt_sim_normal_static(&key, 0);
+}
+
+double *aimrt_sim_domain_analog_at(const aimrt_sim_domain_keys *keys, int64_t n_cols, int64_t v,
+                                   int64_t c)
+{
+    return keys->statics && keys->statics->analog ? &keys->statics->analog[v * n_cols + c] : NULL;
 }

@@ -125,11 +125,13 @@ aimrt_status aimrt_sim_domain_resdiv(const aimrt_sim_resdiv_params *p,
                                              : g_sum_s[c] + g_load_s;
             const double v_per_level = g_level_s * p->v_read_v / b->x_full / denominator_s;
             const aimrt_sim_dynamic_key key = aimrt_sim_domain_dynamic_key(keys, v, c);
-            const aimrt_sim_readout_column column = aimrt_sim_readout_column_draw(&p->readout, keys, c);
+            const aimrt_sim_readout_column column = aimrt_sim_readout_column_of(&p->readout, keys, c);
+            const aimrt_sim_readout_params readout = aimrt_sim_readout_of_column(&p->readout, keys, c);
             y[v * n_cols + c] = denominator_s > 0.0
-                                    ? aimrt_sim_readout_level(&p->readout, &column, v_col[c],
+                                    ? aimrt_sim_readout_level(&readout, &column, v_col[c],
                                                               p->v_ref_v, v_per_level,
-                                                              p->c_sample_f, &key)
+                                                              p->c_sample_f, &key,
+                                                              aimrt_sim_domain_analog_at(keys, n_cols, v, c))
                                     : 0.0;
         }
     }

@@ -54,13 +54,14 @@ static aimrt_status check_time(const aimrt_sim_time_params *p, const aimrt_sim_d
     return s;
 }
 
-/* The TDC of column c: LSB readout.lsb_level dtau_s over 2^bits codes. */
-static aimrt_status column_tdc(const aimrt_sim_time_params *p, const aimrt_sim_domain_keys *keys,
-                               int64_t c, aimrt_sim_adc *tdc, double **thresholds, aimrt_error *error)
+/* The TDC of column c: LSB lsb_level dtau_s over 2^bits codes. */
+static aimrt_status column_tdc(const aimrt_sim_time_params *p, double lsb_level,
+                               const aimrt_sim_domain_keys *keys, int64_t c, aimrt_sim_adc *tdc,
+                               double **thresholds, aimrt_error *error)
 {
     const aimrt_sim_tdc_params params = {
         .bits = p->readout.bits,
-        .lsb_s = p->readout.lsb_level * p->dtau_s,
+        .lsb_s = lsb_level * p->dtau_s,
         .sigma_dnl_lsb = p->tdc_sigma_dnl_lsb,
         .a_inl_lsb = p->tdc_a_inl_lsb,
         .sigma_noise_s = p->tdc_sigma_noise_s,
@@ -88,20 +89,22 @@ static aimrt_status delay_line_column(const aimrt_sim_time_params *p, const aimr
                                       aimrt_error *error)
 {
     /* Static: the sum of the stages' mismatch, against the ideal reference line. */
+    const double *cached = keys->statics ? keys->statics->delay_s : NULL;
     double mismatch_s = 0.0;
     for (int64_t r = 0; r < b->n_rows && p->sigma_tau_s > 0.0; r++) {
         aimrt_sim_static_key key = aimrt_sim_domain_static_key(keys, r, c);
         key.effect = AIMRT_SIM_EFFECT_DELAY;
-        mismatch_s += p->sigma_tau_s * aimrt_sim_normal_static(&key, 0);
+        mismatch_s += cached ? cached[key.cell] : p->sigma_tau_s * aimrt_sim_normal_static(&key, 0);
     }
     aimrt_sim_adc tdc;
-    if (p->readout.kind == AIMRT_SIM_READOUT_CONVERTER) {
-        const aimrt_status s = column_tdc(p, keys, c, &tdc, thresholds, error);
+    const aimrt_sim_readout_params readout = aimrt_sim_readout_of_column(&p->readout, keys, c);
+    if (readout.kind == AIMRT_SIM_READOUT_CONVERTER) {
+        const aimrt_status s = column_tdc(p, readout.lsb_level, keys, c, &tdc, thresholds, error);
         if (s != AIMRT_OK)
             return s;
     }
     const double reference_s = (double)b->n_rows * p->tau_0_s;
-    const double half = ldexp(1.0, p->readout.bits > 0 ? p->readout.bits - 1 : 0);
+    const double half = ldexp(1.0, readout.bits > 0 ? readout.bits - 1 : 0);
     for (int64_t v = 0; v < b->n_vectors; v++) {
         const double *x = b->x + v * b->n_rows;
         double product = 0.0;
@@ -117,15 +120,18 @@ static aimrt_status delay_line_column(const aimrt_sim_time_params *p, const aimr
         if (t_node)
             t_node[v * b->n_cols + c] = t_s;
         const double level = (t_s - reference_s) / p->dtau_s;
+        double *analog = aimrt_sim_domain_analog_at(keys, b->n_cols, v, c);
+        if (analog)
+            *analog = level;
         double *out = &y[v * b->n_cols + c];
-        if (p->readout.kind == AIMRT_SIM_READOUT_CONVERTER) {
+        if (readout.kind == AIMRT_SIM_READOUT_CONVERTER) {
             /* The TDC starts half its range before the reference edge, so
              * negative sums of a bidirectional line have codes too. */
             const int32_t code =
-                aimrt_sim_adc_convert(&tdc, t_s - reference_s + half * p->readout.lsb_level * p->dtau_s, &key);
-            *out = ((double)code - half) * p->readout.lsb_level;
+                aimrt_sim_adc_convert(&tdc, t_s - reference_s + half * readout.lsb_level * p->dtau_s, &key);
+            *out = ((double)code - half) * readout.lsb_level;
         } else {
-            *out = p->readout.kind == AIMRT_SIM_READOUT_LOSSLESS ? nearbyint(level) : level;
+            *out = readout.kind == AIMRT_SIM_READOUT_LOSSLESS ? nearbyint(level) : level;
         }
     }
     return AIMRT_OK;
@@ -140,18 +146,17 @@ static void fire_column(const aimrt_sim_time_params *p, const aimrt_sim_domain_b
     for (int64_t r = 0; r < b->n_rows; r++)
         w_nominal += b->cells[r * b->cell_stride + c];
     const aimrt_sim_static_key column_key = aimrt_sim_domain_static_key(keys, -1, c);
-    const double offset_v = aimrt_sim_comparator_offset_v(&p->comparator, &column_key);
+    const double offset_v = keys->statics && keys->statics->columns
+                                ? keys->statics->columns[keys->col0 + c].comparator_offset_v
+                                : aimrt_sim_comparator_offset_v(&p->comparator, &column_key);
     const double t_end_s = b->x_full * p->t_lsb_s;
     const double k_s = p->fire.theta_v * p->fire.c_node_f / p->fire.i_unit_a;
     for (int64_t v = 0; v < b->n_vectors; v++) {
         const double *x = b->x + v * b->n_rows;
         for (int64_t r = 0; r < b->n_rows; r++) {
             double w = b->cells[r * b->cell_stride + c];
-            if (p->sigma_i_rel > 0.0) {
-                aimrt_sim_static_key key = aimrt_sim_domain_static_key(keys, r, c);
-                key.effect = AIMRT_SIM_EFFECT_MISMATCH;
-                w *= 1.0 + p->sigma_i_rel * aimrt_sim_normal_static(&key, 0);
-            }
+            if (p->sigma_i_rel > 0.0)
+                w *= aimrt_sim_domain_cell_factor(p->sigma_i_rel, keys, r, c);
             /* Larger inputs arrive earlier, so the crossing comes earlier. */
             spikes[r] = (aimrt_sim_spike){.time_s = t_end_s - x[r] * p->t_lsb_s, .weight = w};
         }
@@ -168,6 +173,9 @@ static void fire_column(const aimrt_sim_time_params *p, const aimrt_sim_domain_b
         /* Undo t_out W = K + W t_end - t_lsb sum(level x) with the nominal W. */
         const double level =
             w_nominal > 0.0 ? (k_s + w_nominal * (t_end_s - t_out_s)) / p->t_lsb_s : 0.0;
+        double *analog = aimrt_sim_domain_analog_at(keys, b->n_cols, v, c);
+        if (analog)
+            *analog = level;
         y[v * b->n_cols + c] = p->readout.kind == AIMRT_SIM_READOUT_LOSSLESS ? nearbyint(level) : level;
     }
 }
