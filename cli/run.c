@@ -44,7 +44,9 @@ const cli_command cli_run_command = {
                "graph-output order as OUTDIR/output_K.pb or .npy.",
     .options = run_options,
     .verbose_help =
-        "Print more: -v names each output file as it is written; -vv adds nothing to -v.",
+        "Print more: -v names each output file as it is written, and logs the per-chip "
+        "calibration fit of each op with probes and each drift compensation re-measure; -vv "
+        "adds nothing to -v.",
 };
 
 /* The options of one run command. */

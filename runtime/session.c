@@ -313,7 +313,9 @@ aimrt_status aimrt_session_create(const aimrt_program *program, const aimrt_devi
     if (status == AIMRT_OK)
         status = write_tiles(session, error);
     if (status == AIMRT_OK)
-        status = session_drift_init(session, error);
+        status = session_set_adc_ranges(session, error);
+    if (status == AIMRT_OK)
+        status = session_calibrate_init(session, error);
     if (status != AIMRT_OK) {
         aimrt_session_free(session);
         return status;
@@ -351,6 +353,7 @@ void aimrt_session_free(aimrt_session *session)
     free(session->phase_mvm);
     free(session->input_scale);
     session_drift_free(session);
+    session_calibrate_free(session);
     free(session);
 }
 
@@ -366,6 +369,25 @@ static aimrt_status run_digital(aimrt_session *session, int index, int64_t batch
     if (status != AIMRT_OK)
         return aimrt_error_set(error, status, "op %d \"%s\" (%s): %s", index, op->node,
                                aimrt_op_name(op->code), reason);
+    return AIMRT_OK;
+}
+
+/* Calls the observer with the views of op index, which just ran at batch. */
+static void notify_observer(aimrt_session *session, int index, int64_t batch)
+{
+    const program_op *op = &session->program->ops[index];
+    bind_views(session, op, batch);
+    session->observer(session->observer_user, index, op->node, (int)op->code, op->n_inputs,
+                      session->views, op->n_outputs, session->views + op->n_inputs);
+}
+
+aimrt_status aimrt_session_set_observer(aimrt_session *session, aimrt_op_observer observer,
+                                        void *user)
+{
+    if (!session)
+        return AIMRT_ERR_INVALID_ARG;
+    session->observer = observer;
+    session->observer_user = observer ? user : NULL;
     return AIMRT_OK;
 }
 
@@ -404,6 +426,8 @@ aimrt_status aimrt_session_run(aimrt_session *session, int64_t batch, int64_t fi
                 : run_digital(session, i, batch, error);
         if (status != AIMRT_OK)
             return status;
+        if (session->observer)
+            notify_observer(session, i, batch);
     }
 
     for (int i = 0; i < program->n_outputs; i++) {

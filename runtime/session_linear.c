@@ -151,6 +151,9 @@ aimrt_status session_run_linear(aimrt_session *session, int index, int64_t batch
 
     fill_indices(session, op, rows, first_sample);
     session->linear_gain = session->drift_gain ? session->drift_gain[index] : 1.0;
+    session->correction = session->corrections && session->corrections[index].n_probes > 0
+                              ? &session->corrections[index]
+                              : NULL;
     session_group_by_replica(session, op, rows);
     int failed = 0;
     const aimrt_status status =

@@ -201,6 +201,24 @@ static aimrt_status run_phase(aimrt_session *session, const program_op *op,
     return AIMRT_OK;
 }
 
+/* Writes y with the per-chip correction of the op: the raw output y_raw (as
+ * the probes measured it, bias included) becomes (y_raw - b_j) / a_j, and
+ * its part above the bias is then scaled by the drift factor. */
+static void write_corrected(const aimrt_session *session, int64_t rows, int64_t n,
+                            const float *w_scale, const float *bias, float *y)
+{
+    const op_correction *c = session->correction;
+    for (int64_t v = 0; v < rows; v++) {
+        const double scale = session->input_scale[v];
+        for (int64_t j = 0; j < n; j++) {
+            const float b = bias ? bias[j] : 0.0f;
+            const float raw = (float)((double)session->acc[v * n + j] * scale * w_scale[j]) + b;
+            const double corrected = ((double)raw - c->offset[j]) / c->gain[j];
+            y[v * n + j] = (float)(b + c->drift[j] * (corrected - b));
+        }
+    }
+}
+
 aimrt_status session_run_quantized(aimrt_session *session, const program_op *op, int64_t rows,
                                    int64_t k, int64_t n, const float *x, float *y,
                                    int *failed_block)
@@ -225,6 +243,10 @@ aimrt_status session_run_quantized(aimrt_session *session, const program_op *op,
 
     const float *w_scale = session->buffers[op->inputs[3]];
     const float *bias = op->inputs[2] >= 0 ? session->buffers[op->inputs[2]] : NULL;
+    if (session->correction) {
+        write_corrected(session, rows, n, w_scale, bias, y);
+        return AIMRT_OK;
+    }
     for (int64_t v = 0; v < rows; v++) {
         const double scale = session->input_scale[v];
         for (int64_t c = 0; c < n; c++) {

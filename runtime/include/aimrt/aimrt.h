@@ -157,8 +157,8 @@ aimrt_status aimrt_session_set_observer(aimrt_session *session, aimrt_op_observe
 /*
  * The per-column correction that the session fitted for LINEAR op op_index
  * on this chip instance from the program's calibration probes: outputs are
- * corrected as (y - offset[j]) / gain[j] and then scaled by drift[j] at the
- * device's current time. Fills *n_cols and, when the pointers are not NULL,
+ * corrected as (y - offset[j]) / gain[j], and then their part above the bias
+ * is scaled by drift[j] at the device's current time. Fills *n_cols and, when the pointers are not NULL,
  * copies n_cols values into gain, offset and drift. Returns
  * AIMRT_ERR_INVALID_ARG when the op has no probes.
  */
