@@ -6,10 +6,15 @@
  * compilation fails.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "convert.h"
+#include "progress.h"
+#include "tensor_file.h"
 
 enum {
     OPT_OUTPUT = 1,
@@ -28,7 +33,8 @@ static const cli_option compile_options[] = {
     CLI_MODEL_OPTIONS,
     {OPT_DUMP_AFTER, "--dump-after", NULL, "PASS|all",
      "Write the IR text dump after this pass (import, canonicalize, select-domain, quantize, "
-     "map, bit-slice, encode, schedule; all for the import and every pass) to DIR/NN-PASS.ir."},
+     "map, bit-slice, encode, calibrate, schedule; all for the import and every pass) to "
+     "DIR/NN-PASS.ir."},
     {OPT_DUMP_DIR, "--dump-dir", NULL, "DIR",
      "Folder for the dumps of --dump-after; it must exist. Default: the current folder."},
     {OPT_DUMP_WEIGHTS, "--dump-weights", NULL, NULL,
@@ -36,11 +42,12 @@ static const cli_option compile_options[] = {
     {OPT_VERIFY_EACH, "--verify-each", NULL, NULL,
      "Run the IR verifier after every pass."},
     {OPT_CALIB, "--calib", NULL, "X.npy",
-     "Calibration inputs (first axis = samples). Not available in this version."},
+     "Calibration inputs (.npy or .pb, first axis = samples): the calibrate pass sets input "
+     "and ADC ranges from them and stores probe rows (docs/calibration.md)."},
     {OPT_SCALE, "--scale", NULL, "A",
-     "Multiply the calibration inputs by A. Not available in this version."},
+     "Multiply the calibration inputs by A, in float, as aimcc eval does. Default 1."},
     {OPT_SHIFT, "--shift", NULL, "B",
-     "Add B to the calibration inputs after --scale. Not available in this version."},
+     "Add B to the calibration inputs after --scale. Default 0."},
     {OPT_REPORT, "--report", NULL, "REPORT.json",
      "Also write a JSON report: per linear layer its tile kind and domain with the reason, "
      "tiles, blocks, cells and utilization; per tile kind and in total the tiles used against "
@@ -51,7 +58,8 @@ static const cli_option compile_options[] = {
 const cli_command cli_compile_command = {
     .name = "compile",
     .usage = "aimcc compile MODEL.onnx -o PROG.aimc [-t TARGET] [--set KEY=VALUE ...] "
-             "[--dim NAME=VALUE ...] [--const NAME=FILE.pb ...] [--dump-after PASS|all] "
+             "[--dim NAME=VALUE ...] [--const NAME=FILE.pb ...] [--calib X.npy [--scale A] "
+             "[--shift B]] [--dump-after PASS|all] "
              "[--dump-dir DIR] [--dump-weights] [--verify-each] [--report REPORT.json]",
     .summary = "Compile an ONNX model for a target and write the binary program. The model is "
                "imported, lowered to the IR and run through the pass pipeline; the program is "
@@ -61,10 +69,32 @@ const cli_command cli_compile_command = {
                     "each layer), -vv also debug messages (lowering and slicing choices per node).",
 };
 
+/* The calibration data of --calib, --scale and --shift. */
+typedef struct calib_request {
+    const char *path;
+    float scale;
+    float shift;
+    float *inputs; /* X*A+B, malloc'd */
+    cli_progress progress;
+    const char *step; /* of the bar on screen */
+    int64_t done;
+} calib_request;
+
+/* Parses --scale or --shift; returns false after a usage error. */
+static bool parse_affine(const char *option, const char *value, float *out)
+{
+    double number = 0.0;
+    /* The arithmetic runs in float, so A and B must fit one. */
+    if (!cli_parse_double(&cli_compile_command, option, value, -3.4e38, 3.4e38, &number))
+        return false;
+    *out = (float)number;
+    return true;
+}
+
 /* Parses the arguments into model and the output path; returns an exit status
  * or -1 to go on. */
 static int parse_arguments(int argc, char **argv, cli_model_options *model, const char **input,
-                           const char **output, const char **report)
+                           const char **output, const char **report, calib_request *calib)
 {
     cli_args args;
     cli_args_init(&args, &cli_compile_command, argc, argv);
@@ -89,9 +119,15 @@ static int parse_arguments(int argc, char **argv, cli_model_options *model, cons
         case OPT_DUMP_DIR: model->options.dump_dir = value; break;
         case OPT_DUMP_WEIGHTS: model->options.dump_weights = true; break;
         case OPT_VERIFY_EACH: model->options.verify_each = true; break;
-        case OPT_CALIB: return cli_option_unavailable(&cli_compile_command, "--calib");
-        case OPT_SCALE: return cli_option_unavailable(&cli_compile_command, "--scale");
-        case OPT_SHIFT: return cli_option_unavailable(&cli_compile_command, "--shift");
+        case OPT_CALIB: calib->path = value; break;
+        case OPT_SCALE:
+            if (!parse_affine("--scale", value, &calib->scale))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_SHIFT:
+            if (!parse_affine("--shift", value, &calib->shift))
+                return CLI_EXIT_USAGE;
+            break;
         case OPT_REPORT: *report = value; break;
         default:
             if (!cli_model_options_apply(&cli_compile_command, model, id, value))
@@ -103,7 +139,61 @@ static int parse_arguments(int argc, char **argv, cli_model_options *model, cons
     if (!*output)
         return cli_usage_error(&cli_compile_command,
                                "missing the output program: give -o PROG.aimc");
+    if (!calib->path && (calib->scale != 1.0f || calib->shift != 0.0f))
+        return cli_usage_error(&cli_compile_command,
+                               "--scale and --shift apply to calibration inputs: give --calib "
+                               "X.npy as well");
     return -1;
+}
+
+/* Draws one progress bar per calibration step: each pass over the data on
+ * the exact device or on one sim instance. */
+static void show_progress(void *user, const char *step, int64_t done, int64_t total)
+{
+    calib_request *calib = user;
+    if (calib->step != step || done < calib->done) {
+        cli_progress_finish(&calib->progress);
+        calib->step = step;
+        cli_progress_start(&calib->progress, total);
+    }
+    calib->done = done;
+    cli_progress_update(&calib->progress, done);
+}
+
+/* Reads --calib into the options as X*A+B in f32, one row per sample. */
+static aimcc_status read_calibration(aimcc_ctx *ctx, calib_request *calib, aimcc_options *options)
+{
+    aimcc_arena *arena = aimcc_arena_create();
+    if (!arena)
+        return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
+    const char *name = NULL;
+    aimrt_tensor x;
+    aimcc_status status = cli_tensor_read(ctx, arena, calib->path, &name, &x);
+    int64_t count = 0;
+    if (status == AIMCC_OK && (x.rank < 1 || x.dims[0] < 1 ||
+                               !aimrt_shape_count(x.rank, x.dims, 0, &count) || count < 1)) {
+        aimcc_ctx_set_file(ctx, calib->path);
+        status = aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
+                            "no calibration samples: --calib needs a first axis of at least "
+                            "one sample and a nonempty tensor, but its rank is %d",
+                            x.rank);
+    }
+    if (status == AIMCC_OK && !(calib->inputs = malloc((size_t)count * sizeof(float))))
+        status = aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL,
+                            "out of memory for %lld calibration values", (long long)count);
+    if (status == AIMCC_OK) {
+        for (int64_t i = 0; i < count; i++)
+            calib->inputs[i] =
+                (float)cli_element_get(x.data, x.dtype, i) * calib->scale + calib->shift;
+        options->calib_inputs = calib->inputs;
+        options->calib_samples = x.dims[0];
+        options->calib_sample_elements = count / x.dims[0];
+        options->calib_name = calib->path;
+        options->progress = show_progress;
+        options->progress_user = calib;
+    }
+    aimcc_arena_destroy(arena);
+    return status;
 }
 
 int cli_compile_main(int argc, char **argv)
@@ -114,7 +204,8 @@ int cli_compile_main(int argc, char **argv)
         return cli_error("out of memory");
     }
     const char *input = NULL, *output = NULL, *report = NULL;
-    int exit_status = parse_arguments(argc, argv, &model, &input, &output, &report);
+    calib_request calib = {.scale = 1.0f, .shift = 0.0f};
+    int exit_status = parse_arguments(argc, argv, &model, &input, &output, &report, &calib);
     if (exit_status >= 0) {
         cli_model_options_free(&model);
         return exit_status;
@@ -126,7 +217,12 @@ int cli_compile_main(int argc, char **argv)
         exit_status = cli_error("out of memory");
         goto cleanup;
     }
-    aimcc_status status = aimcc_compile_model(ctx, input, &model.options, &compile);
+    aimcc_status status = AIMCC_OK;
+    if (calib.path)
+        status = read_calibration(ctx, &calib, &model.options);
+    if (status == AIMCC_OK)
+        status = aimcc_compile_model(ctx, input, &model.options, &compile);
+    cli_progress_finish(&calib.progress);
     struct stat st;
     const bool program_existed = stat(output, &st) == 0;
     if (status == AIMCC_OK)
@@ -152,5 +248,6 @@ cleanup:
     aimcc_compile_destroy(compile);
     aimcc_ctx_destroy(ctx);
     cli_model_options_free(&model);
+    free(calib.inputs);
     return exit_status;
 }

@@ -23,8 +23,8 @@ static const cli_option ir_options[] = {
     CLI_MODEL_OPTIONS,
     {OPT_AFTER, "--after", NULL, "PASS",
      "Stop the pipeline after this pass and print the IR then: import (the frontend's IR), "
-     "canonicalize, select-domain, quantize, map, bit-slice, encode or schedule. Default: the "
-     "last pass."},
+     "canonicalize, select-domain, quantize, map, bit-slice, encode, calibrate or schedule. "
+     "Default: the last pass."},
     {OPT_DUMP_WEIGHTS, "--dump-weights", NULL, NULL,
      "Print every constant value, so the dump parses back, instead of shape and checksum."},
     {OPT_PARSE, "--parse", NULL, "FILE.ir",

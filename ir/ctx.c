@@ -68,6 +68,11 @@ void aimcc_ctx_set_file(aimcc_ctx *ctx, const char *file)
     copy_text(ctx->file, sizeof ctx->file, file);
 }
 
+const char *aimcc_ctx_file(const aimcc_ctx *ctx)
+{
+    return ctx->file;
+}
+
 void aimcc_ctx_clear(aimcc_ctx *ctx)
 {
     memset(&ctx->diag, 0, sizeof ctx->diag);

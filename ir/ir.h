@@ -129,6 +129,9 @@ typedef struct aimcc_module {
     /* Set by aimcc_ir_op_create when an op moves or merges the batch axis, so
      * the importer can fall back to the exported batch size. */
     bool batch_broken;
+    /* The compile options while aimcc_pipeline_run runs, else NULL. Borrowed:
+     * the calibrate pass reads the calibration inputs from them. */
+    const aimcc_options *options;
 } aimcc_module;
 
 /* Properties that passes provide and require. */

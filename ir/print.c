@@ -402,6 +402,41 @@ static void print_plan(printer *p, const aimcc_op *op)
     end_line(p);
 }
 
+/* Writes `# calibration: input range R, adc_range LOW to HIGH over C columns,
+ * P probes` after a LINEAR op that carries calibration inputs, so a reader
+ * sees the calibrated ranges without decoding the constants. The parser
+ * skips it as a comment: the plan and the operands hold the same values. */
+static void print_calibration(printer *p, const aimcc_op *op)
+{
+    const aimrt_linear_plan *plan = op->plan;
+    if (op->code != AIMRT_OP_LINEAR || op->n_inputs <= 4 || !plan)
+        return;
+    emit(p, "  # calibration: input range ");
+    if (plan->input_range == AIMRT_RANGE_STATIC)
+        emit_real(p, (double)plan->input_scale *
+                         aimcc_layout_input_top(plan->input_sign, plan->input_bits), 6, false);
+    else
+        emit(p, "dynamic");
+    const aimcc_value *range = op->n_inputs > 6 ? op->inputs[6] : NULL;
+    if (range && range->data && range->rank == 1 && range->dims[0] > 0) {
+        const float *values = range->data;
+        float low = values[0], high = values[0];
+        for (int64_t c = 1; c < range->dims[0]; c++) {
+            low = fminf(low, values[c]);
+            high = fmaxf(high, values[c]);
+        }
+        emit(p, ", adc_range ");
+        emit_real(p, low, 6, false);
+        emit(p, " to ");
+        emit_real(p, high, 6, false);
+        emit(p, " over %" PRId64 " columns", range->dims[0]);
+    }
+    const aimcc_value *probes = op->inputs[4];
+    if (probes && probes->rank == 2)
+        emit(p, ", %" PRId64 " probes", probes->dims[0]);
+    end_line(p);
+}
+
 /* Writes one line per tile block of a LINEAR op, right after the op:
  * `map %W[ROW0:ROW1, COL0:COL1] -> @tK[TILE_ROW, TILE_COL] [replica=R]` (end exclusive). */
 static void print_blocks(printer *p, const aimcc_op *op)
@@ -509,6 +544,7 @@ aimcc_status aimcc_ir_print(aimcc_ctx *ctx, const aimcc_module *module, FILE *fi
         print_op(&p, op);
         print_kind(&p, op);
         print_plan(&p, op);
+        print_calibration(&p, op);
         print_blocks(&p, op);
         print_buffers(&p, op);
     }

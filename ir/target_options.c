@@ -59,6 +59,8 @@ static const option_spec option_specs[] = {
      "an integer from 0 to 2^63-1 (first seed of the calibration chip instances)"},
     {"calibrate.instances", false, 1, 64, "an integer from 1 to 64 (simulated chip instances)"},
     {"calibrate.probes", false, 2, 4096, "an integer from 2 to 4096 (probe vectors per layer)"},
+    {"calibrate.adc_samples", false, 1, INT64_MAX,
+     "an integer from 1 to 2^63-1 (calibration samples the sim instances share)"},
     {"calibrate.affine", false, 0, 1,
      "0 (no per-column correction) or 1 (per-column gain and offset fitted per chip)"},
     {"calibrate.input", false, 0, 0, "percentile, mse or max", OPTION_CHOICE, 0, 0,

@@ -9,6 +9,7 @@
 #include "ir/ir.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -378,6 +379,47 @@ static aimcc_status check_op_blocks(verifier *v, const aimcc_op *op)
     return AIMCC_OK;
 }
 
+/* Checks the optional calibration operands of a quantized LINEAR op:
+ * constants probe_x f32 [P, K] and probe_y f32 [P, N] (both or neither), and
+ * adc_range f32 [C] with C the tile columns of the op's blocks, every range
+ * finite and >= 0. */
+static aimcc_status check_op_calibration(verifier *v, const aimcc_op *op)
+{
+    if (op->code != AIMRT_OP_LINEAR || op->n_inputs <= 4)
+        return AIMCC_OK;
+    if (op->plan == NULL || op->plan->encoding == AIMRT_ENCODING_FLOAT)
+        return fail_op(v, op, "a float linear op has %d inputs; only quantized ones take the "
+                       "calibration inputs 4 to 6", op->n_inputs);
+    const aimcc_value *x = op->inputs[4], *y = op->n_inputs > 5 ? op->inputs[5] : NULL;
+    const aimcc_value *range = op->n_inputs > 6 ? op->inputs[6] : NULL;
+    for (int i = 4; i < op->n_inputs; i++) {
+        const aimcc_value *input = op->inputs[i];
+        if (input && (input->kind != AIMCC_VALUE_CONST || !input->data ||
+                      input->dtype != AIMRT_DTYPE_FLOAT))
+            return fail_op(v, op, "calibration input %d (%%%d) is not an f32 constant", i,
+                           input->id);
+    }
+    if ((x == NULL) != (y == NULL))
+        return fail_op(v, op, "probe_x (input 4) and probe_y (input 5) must be given together");
+    if (range == NULL)
+        return AIMCC_OK;
+    int64_t columns = 0;
+    for (int b = 0; b < op->n_blocks; b++)
+        columns += op->blocks[b].n_cols * aimrt_plan_columns_per_weight(op->plan) +
+                   aimrt_plan_reference_columns(op->plan);
+    if (range->rank != 1 || range->dims[0] != columns)
+        return fail_op(v, op, "adc_range (input 6) has %" PRId64 " values but the op's blocks "
+                       "have %" PRId64 " tile columns",
+                       range->rank == 1 ? range->dims[0] : -1, columns);
+    const float *values = range->data;
+    for (int64_t c = 0; c < columns; c++) {
+        if (!(values[c] >= 0.0f) || !isfinite(values[c]))
+            return fail_op(v, op, "adc_range (input 6) column %" PRId64 " is %g; ranges are "
+                           "finite and >= 0", c, (double)values[c]);
+    }
+    return AIMCC_OK;
+}
+
 static aimcc_status check_op(verifier *v, const aimcc_op *op)
 {
     if ((int)op->code < 0 || op->code >= AIMRT_OP_COUNT)
@@ -391,6 +433,8 @@ static aimcc_status check_op(verifier *v, const aimcc_op *op)
         status = check_op_blocks(v, op);
     if (status == AIMCC_OK)
         status = aimcc_ir_verify_plan(v->ctx, v->module, op);
+    if (status == AIMCC_OK)
+        status = check_op_calibration(v, op);
     return status;
 }
 

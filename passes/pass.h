@@ -23,6 +23,7 @@ extern const aimcc_pass aimcc_pass_quantize;
 extern const aimcc_pass aimcc_pass_map;
 extern const aimcc_pass aimcc_pass_bit_slice;
 extern const aimcc_pass aimcc_pass_encode;
+extern const aimcc_pass aimcc_pass_calibrate;
 extern const aimcc_pass aimcc_pass_schedule;
 
 /* The passes in pipeline order, terminated by NULL. */

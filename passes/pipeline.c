@@ -21,6 +21,7 @@ const aimcc_pass *const aimcc_pipeline[] = {
     &aimcc_pass_map,
     &aimcc_pass_bit_slice,
     &aimcc_pass_encode,
+    &aimcc_pass_calibrate,
     &aimcc_pass_schedule,
     NULL,
 };
@@ -161,6 +162,8 @@ aimcc_status aimcc_pipeline_run(aimcc_ctx *ctx, aimcc_module *module, const aimc
     }
     if (options->stop_after != NULL && strcmp(options->stop_after, "import") == 0)
         return status;
+    /* The calibrate pass reads the calibration inputs from the options. */
+    module->options = options;
     for (int i = 0; aimcc_pipeline[i] != NULL && status == AIMCC_OK; i++) {
         const aimcc_pass *pass = aimcc_pipeline[i];
         status = run_pass(ctx, module, options, pass);
@@ -171,5 +174,6 @@ aimcc_status aimcc_pipeline_run(aimcc_ctx *ctx, aimcc_module *module, const aimc
         if (options->stop_after != NULL && strcmp(options->stop_after, pass->name) == 0)
             break;
     }
+    module->options = NULL;
     return status;
 }

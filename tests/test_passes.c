@@ -1179,7 +1179,8 @@ static void test_pipeline_dumps_every_pass(void **state)
     assert_true((f->module->properties & AIMCC_PROP_MAPPED) != 0);
     static const char *const files[] = {
         "00-import.ir", "01-canonicalize.ir", "02-select-domain.ir", "03-quantize.ir",
-        "04-map.ir",    "05-bit-slice.ir",    "06-encode.ir",        "07-schedule.ir"};
+        "04-map.ir",    "05-bit-slice.ir",    "06-encode.ir",        "07-calibrate.ir",
+        "08-schedule.ir"};
     const size_t n_files = sizeof files / sizeof files[0];
     for (size_t i = 0; i < n_files; i++) {
         char path[1024];
@@ -1212,7 +1213,8 @@ static void test_pipeline_rejects_unknown_pass(void **state)
     const char *message = aimcc_ctx_diag(f->ctx)->message;
     assert_non_null(strstr(message, "\"canonicalise\""));
     assert_non_null(
-        strstr(message, "canonicalize, select-domain, quantize, map, bit-slice, encode, schedule"));
+        strstr(message, "canonicalize, select-domain, quantize, map, bit-slice, encode, "
+                        "calibrate, schedule"));
 }
 
 static void test_pipeline_checks_requirements(void **state)

@@ -1062,14 +1062,14 @@ static void run_golden_case(const golden_case *c, char **dumps)
 
 /*
  * Golden files in tests/data/ir/passes: two_layers.ir (a canonical module)
- * run through select-domain, quantize, map, bit-slice, encode and schedule
+ * run through select-domain, quantize, map, bit-slice, encode, calibrate and schedule
  * must print as two_layers.TARGET.PASS.expected after each pass. The dumps
  * must be the same on a second run and parse back to the same text.
  */
 static void test_ir_golden_every_pass(void **state)
 {
     (void)state;
-    enum { N_PASSES = 6 };
+    enum { N_PASSES = 7 };
     assert_string_equal(aimcc_pipeline[0]->name, "canonicalize");
     assert_null(aimcc_pipeline[N_PASSES + 1]);
     for (size_t c = 0; c < sizeof golden_cases / sizeof golden_cases[0]; c++) {

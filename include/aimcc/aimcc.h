@@ -55,6 +55,9 @@ const aimcc_diag *aimcc_ctx_diag(const aimcc_ctx *ctx);
 void aimcc_ctx_set_pass(aimcc_ctx *ctx, const char *pass);
 void aimcc_ctx_set_file(aimcc_ctx *ctx, const char *file);
 
+/* Returns the file that aimcc_ctx_set_file set last ("" when none). Borrowed. */
+const char *aimcc_ctx_file(const aimcc_ctx *ctx);
+
 /* Clears the diagnostic so the context can be reused. */
 void aimcc_ctx_clear(aimcc_ctx *ctx);
 
@@ -151,6 +154,21 @@ typedef struct aimcc_options {
     bool fixed_batch;
     /* Limits on what the frontend reads; all zero gives the defaults. */
     aimcc_limits limits;
+    /* Calibration inputs (--calib) as f32 after --scale and --shift (X*A+B):
+     * calib_samples rows of calib_sample_elements values, row-major, one row per
+     * sample of the graph input. The calibrate pass casts each row to the input's
+     * dtype (round half to even, saturating), as `aimcc eval` does. NULL: no
+     * data, and the ranges come from the weights. calib_name is the file that
+     * messages name. Borrowed. docs/calibration.md describes the pass. */
+    const float *calib_inputs;
+    int64_t calib_samples;
+    int64_t calib_sample_elements;
+    const char *calib_name;
+    /* Called during long steps (the calibration runs) after each run of
+     * samples with the step's name, the samples done and their total; NULL
+     * for none. The aimcc command draws a progress bar with it on a terminal. */
+    void (*progress)(void *user, const char *step, int64_t done, int64_t total);
+    void *progress_user;
 } aimcc_options;
 
 /* The compiled module; opaque outside the library (see ir/ir.h inside it). */
