@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "backend/emit_internal.h"
+#include "ir/report_cost.h"
 #include "ir/temp_file.h"
 #include "ir/target.h"
 
@@ -78,6 +79,12 @@ aimcc_status emit_metadata(emit_state *state)
     } else if (module->target_name) {
         emit_meta(state, "target", module->target_name);
     }
+    /* The per-layer cost estimates, for `aimcc inspect` (a program has no IR). */
+    char *estimates = aimcc_report_cost_text(module);
+    if (!estimates)
+        return emit_fail_nomem(state);
+    emit_meta(state, AIMCC_COST_METADATA_KEY, estimates);
+    cJSON_free(estimates);
     return state->source_path ? emit_source(state) : AIMCC_OK;
 }
 

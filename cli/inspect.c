@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aimcc inspect: loads a program (which validates it) and prints what it
- * contains through the runtime's describer, as text or as one JSON object.
+ * contains through the runtime's describer, as text or as one JSON object,
+ * with the cost estimates the compiler stored in its metadata.
  */
 #include <stdio.h>
 
 #include "cli.h"
+#include "inspect_cost.h"
 #include "limits.h"
 
 enum {
@@ -23,7 +25,8 @@ const cli_command cli_inspect_command = {
     .usage = "aimcc inspect PROG.aimc [--json] [--max-program-bytes N] ...",
     .summary = "Validate a compiled program and print what it contains. The text (or JSON) "
                "lists the header, sections, metadata, tile kinds, tensors, ops, and the tiles "
-               "and cell utilization of every layer.",
+               "and cell utilization of every layer, and the energy, latency and area estimates "
+               "with each layer's domain and why.",
     .options = inspect_options,
 };
 
@@ -66,7 +69,7 @@ int cli_inspect_main(int argc, char **argv)
         aimcc_ctx_destroy(ctx);
         return exit_status;
     }
-    const aimrt_status status = aimrt_program_describe(program, stdout, json ? 1 : 0);
+    const aimrt_status status = cli_inspect_print(program, stdout, json);
     aimrt_program_free(program);
     if (status != AIMRT_OK)
         return cli_error("%s: cannot print the program: %s", path, aimrt_status_name(status));

@@ -3,9 +3,11 @@
  * aimcc plot: draws a figure with PLplot's cairo driver, as PNG or SVG by the
  * output's extension. `accuracy` draws top-1 with its standard deviation from
  * `aimcc eval --json` results, `utilization` the cells each linear layer uses
- * from a `compile --report` file. The figure is written atomically.
+ * and `cost` each linear layer's energy and latency by domain, from a
+ * `compile --report` file. The figure is written atomically.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +33,21 @@ static const cli_option plot_options[] = {
 const cli_command cli_plot_command = {
     .name = "plot",
     .usage = "aimcc plot accuracy RESULT.json... -o FIGURE.png|FIGURE.svg\n"
-             "       aimcc plot utilization REPORT.json -o FIGURE.png|FIGURE.svg",
+             "       aimcc plot utilization REPORT.json -o FIGURE.png|FIGURE.svg\n"
+             "       aimcc plot cost REPORT.json -o FIGURE.png|FIGURE.svg",
     .summary = "Draw a figure from eval results or a compile report. accuracy draws top-1 with "
                "its standard deviation as error bars from one or more 'aimcc eval --json' "
                "results, in the order given, against their --time when the times increase in that "
                "order, else against the file names. utilization draws the share of its tiles' "
-               "cells that each linear layer uses, from one 'aimcc compile --report' file.",
+               "cells that each linear layer uses, and cost the energy and latency per inference of "
+               "each linear layer on a log scale, colored by its compute domain, from one "
+               "'aimcc compile --report' file.",
     .options = plot_options,
 };
 
 /* PLplot's color map 0 for the figures: background, axes, data, total line. */
-enum { COLOR_BACKGROUND, COLOR_AXES, COLOR_DATA, COLOR_TOTAL, COLOR_COUNT };
+enum { COLOR_BACKGROUND, COLOR_AXES, COLOR_DATA, COLOR_TOTAL, COLOR_DOMAIN, COLOR_COUNT =
+    COLOR_DOMAIN + PLOT_N_DOMAINS };
 
 /* The temporary file being drawn, removed by the exit handler when PLplot
  * fails, because PLplot ends the process after an error. */
@@ -89,9 +95,10 @@ static void plot_text(char *out, size_t size, const char *text)
 /* Starts a page on the file with the device and the figure's colors. */
 static void begin_page(const char *device, const char *path)
 {
-    static const PLINT red[COLOR_COUNT] = {255, 0, 70, 178};
-    static const PLINT green[COLOR_COUNT] = {255, 0, 130, 34};
-    static const PLINT blue[COLOR_COUNT] = {255, 0, 180, 34};
+    /* Then one color per domain, in PLOT_DOMAINS order. */
+    static const PLINT red[COLOR_COUNT] = {255, 0, 70, 178, 31, 255, 44, 148, 214, 140};
+    static const PLINT green[COLOR_COUNT] = {255, 0, 130, 34, 119, 127, 160, 103, 39, 86};
+    static const PLINT blue[COLOR_COUNT] = {255, 0, 180, 34, 180, 14, 44, 189, 40, 75};
     plsexit(on_plplot_error);
     plsdev(device);
     plsfnam(path);
@@ -193,9 +200,84 @@ static void draw_utilization(const plot_bars *bars)
     }
 }
 
+/* Returns the decade range [lo, hi] of log10 of the positive values. */
+static void log_range(const plot_bars *bars, bool energy, double *lo, double *hi)
+{
+    *lo = 1e300;
+    *hi = -1e300;
+    for (int i = 0; i < bars->n_bars; i++) {
+        const double v = energy ? bars->bars[i].energy_pj : bars->bars[i].latency_ns;
+        if (v > 0.0) {
+            *lo = fmin(*lo, floor(log10(v)));
+            *hi = fmax(*hi, ceil(log10(v)));
+        }
+    }
+    if (*lo > *hi) {
+        *lo = 0.0;
+        *hi = 1.0;
+    }
+    if (*hi <= *lo)
+        *hi = *lo + 1.0;
+}
+
+/* Draws one panel of the cost figure: a bar per layer in its domain's color,
+ * on a log scale. */
+static void draw_cost_panel(const plot_bars *bars, bool energy, double bottom, double top)
+{
+    const int n = bars->n_bars;
+    const double xmin = 0.5, xmax = n + 0.5;
+    double lo, hi;
+    log_range(bars, energy, &lo, &hi);
+    plcol0(COLOR_AXES);
+    plvpor(0.1, 0.76, bottom, top);
+    plwind(xmin, xmax, lo, hi);
+    plbox("bc", 0.0, 0, "bcnstvl", 0.0, 0);
+    pllab("", energy ? "energy (pJ)" : "latency (ns)",
+          energy ? "Energy and latency per linear layer and inference, by domain" : "");
+    for (int i = 0; i < n; i++) {
+        const double v = energy ? bars->bars[i].energy_pj : bars->bars[i].latency_ns;
+        if (!(v > 0.0))
+            continue;
+        const int d = bars->bars[i].domain;
+        plcol0(d >= 0 ? COLOR_DOMAIN + d : COLOR_DATA);
+        const PLFLT left = i + 0.6, right = i + 1.4, height = log10(v);
+        PLFLT x[4] = {left, left, right, right}, y[4] = {lo, height, height, lo};
+        plfill(4, x, y);
+    }
+}
+
+/* Writes the domains' colors as a legend right of the panels. */
+static void draw_domain_legend(void)
+{
+    static const char *const domains[PLOT_N_DOMAINS] = PLOT_DOMAINS;
+    plvpor(0.78, 0.98, 0.55, 0.9);
+    plwind(0.0, 1.0, 0.0, PLOT_N_DOMAINS);
+    for (int d = 0; d < PLOT_N_DOMAINS; d++) {
+        const PLFLT y0 = PLOT_N_DOMAINS - d - 0.8, y1 = PLOT_N_DOMAINS - d - 0.2;
+        PLFLT x[4] = {0.0, 0.0, 0.2, 0.2}, y[4] = {y0, y1, y1, y0};
+        plcol0(COLOR_DOMAIN + d);
+        plfill(4, x, y);
+        plcol0(COLOR_AXES);
+        plptex(0.25, 0.5 * (y0 + y1), 1.0, 0.0, 0.0, domains[d]);
+    }
+}
+
+static void draw_cost(const plot_bars *bars)
+{
+    draw_cost_panel(bars, true, 0.66, 0.92);
+    draw_cost_panel(bars, false, 0.38, 0.62);
+    /* Node names run long: smaller letters under the axis. */
+    plcol0(COLOR_AXES);
+    plschr(0.0, 0.6);
+    label_x_axis(bars->n_bars, bars->bars[0].label, sizeof *bars->bars, 0.5, bars->n_bars + 0.5);
+    draw_domain_legend();
+    plschr(0.0, 1.0);
+}
+
 /* The figure to draw: its kind and its data. */
 typedef struct figure {
     bool accuracy;
+    bool cost;
     int n_points;
     plot_point *points;
     plot_bars bars;
@@ -233,6 +315,8 @@ static int write_figure(const figure *fig, const char *device, const char *path)
     if (fig->accuracy)
         draw_accuracy(fig->points, fig->n_points, scratch, scratch + n, scratch + 2 * n,
                       scratch + 3 * n);
+    else if (fig->cost)
+        draw_cost(&fig->bars);
     else
         draw_utilization(&fig->bars);
     plend();
@@ -269,10 +353,11 @@ static int read_inputs(figure *fig, const char *const *inputs, int n_inputs)
 {
     if (!fig->accuracy) {
         if (n_inputs != 1)
-            return cli_usage_error(&cli_plot_command,
-                                   "plot utilization takes one report file, but got %d",
-                                   n_inputs);
-        return plot_read_utilization(inputs[0], &fig->bars) ? -1 : CLI_EXIT_INPUT;
+            return cli_usage_error(&cli_plot_command, "plot %s takes one report file, but got %d",
+                                   fig->cost ? "cost" : "utilization", n_inputs);
+        const bool ok = fig->cost ? plot_read_cost(inputs[0], &fig->bars)
+                                  : plot_read_utilization(inputs[0], &fig->bars);
+        return ok ? -1 : CLI_EXIT_INPUT;
     }
     fig->points = calloc((size_t)n_inputs, sizeof *fig->points);
     if (!fig->points)
@@ -308,11 +393,13 @@ static int parse_arguments(int argc, char **argv, const char **kind, const char 
         }
     }
     if (!*kind)
-        return cli_usage_error(&cli_plot_command, "missing the figure kind: accuracy or "
-                                                  "utilization");
-    if (strcmp(*kind, "accuracy") != 0 && strcmp(*kind, "utilization") != 0)
+        return cli_usage_error(&cli_plot_command, "missing the figure kind: accuracy, "
+                                                  "utilization or cost");
+    if (strcmp(*kind, "accuracy") != 0 && strcmp(*kind, "utilization") != 0 &&
+        strcmp(*kind, "cost") != 0)
         return cli_usage_error(&cli_plot_command,
-                               "unknown figure kind \"%s\"; give accuracy or utilization", *kind);
+                               "unknown figure kind \"%s\"; give accuracy, utilization or cost",
+                               *kind);
     if (*n_inputs == 0)
         return cli_usage_error(&cli_plot_command, "missing the input files of plot %s", *kind);
     if (!*output)
@@ -335,6 +422,7 @@ int cli_plot_main(int argc, char **argv)
     figure fig = {0};
     if (exit_status < 0) {
         fig.accuracy = strcmp(kind, "accuracy") == 0;
+        fig.cost = strcmp(kind, "cost") == 0;
         exit_status = read_inputs(&fig, inputs, n_inputs);
     }
     if (exit_status < 0)

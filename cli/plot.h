@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The data of `aimcc plot`: the points of an accuracy figure, read from
- * `aimcc eval --json` results, and the bars of a utilization figure, read
- * from a `compile --report` file. plot_data.c reads and checks them, and
+ * `aimcc eval --json` results, and the bars of a utilization or cost figure,
+ * read from a `compile --report` file. plot_data.c reads and checks them, and
  * plot.c draws them with PLplot.
  */
 #ifndef AIMCC_CLI_PLOT_H
@@ -26,7 +26,15 @@ typedef struct plot_point {
 typedef struct plot_bar {
     double utilization; /* share of its tiles' cells that it uses, in [0, 1] */
     char label[PLOT_LABEL_BYTES]; /* the ONNX node name */
+    bool has_cost;      /* the report gave energy_pj, latency_ns and domain */
+    double energy_pj;   /* per inference, >= 0 */
+    double latency_ns;  /* per inference, >= 0 */
+    int domain;         /* index in PLOT_DOMAINS, or -1 when unknown */
 } plot_bar;
+
+/* The compute domains in the order the cost figure colors them. */
+#define PLOT_DOMAINS {"current", "charge", "charge-redist", "capdiv", "resdiv", "time"}
+#define PLOT_N_DOMAINS 6
 
 /* The layers of a compile report; bars is malloc'd. */
 typedef struct plot_bars {
@@ -43,5 +51,10 @@ bool plot_read_accuracy(const char *path, plot_point *point);
 /* Reads the layers of a compile report into bars (freed by the caller with
  * free(bars->bars), also on failure). Errors as for plot_read_accuracy. */
 bool plot_read_utilization(const char *path, plot_bars *bars);
+
+/* Reads the layers of a compile report with their energy and latency
+ * estimates for the cost figure. Errors are as for plot_read_utilization, and
+ * a layer without the estimates is an error too. */
+bool plot_read_cost(const char *path, plot_bars *bars);
 
 #endif

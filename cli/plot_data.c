@@ -109,6 +109,8 @@ bool plot_read_accuracy(const char *path, plot_point *point)
     return ok;
 }
 
+static void read_cost(const cJSON *layer, plot_bar *bar);
+
 /* Reads layer i of a report's "layers" into bar. */
 static bool read_bar(const char *path, const cJSON *layer, int i, plot_bar *bar)
 {
@@ -125,7 +127,25 @@ static bool read_bar(const char *path, const cJSON *layer, int i, plot_bar *bar)
         return false;
     }
     set_label(bar->label, node->valuestring, strlen(node->valuestring));
+    read_cost(layer, bar);
     return read_number(path, layer, where, "utilization", 0.0, 1.0, hint, &bar->utilization);
+}
+
+/* Reads a layer's optional energy, latency and domain into bar. */
+static void read_cost(const cJSON *layer, plot_bar *bar)
+{
+    static const char *const domains[PLOT_N_DOMAINS] = PLOT_DOMAINS;
+    const cJSON *energy = cJSON_GetObjectItemCaseSensitive(layer, "energy_pj");
+    const cJSON *latency = cJSON_GetObjectItemCaseSensitive(layer, "latency_ns");
+    const cJSON *domain = cJSON_GetObjectItemCaseSensitive(layer, "domain");
+    bar->domain = -1;
+    for (int d = 0; cJSON_IsString(domain) && d < PLOT_N_DOMAINS; d++)
+        if (strcmp(domain->valuestring, domains[d]) == 0)
+            bar->domain = d;
+    bar->has_cost = cJSON_IsNumber(energy) && energy->valuedouble >= 0.0 &&
+                    cJSON_IsNumber(latency) && latency->valuedouble >= 0.0;
+    bar->energy_pj = bar->has_cost ? energy->valuedouble : 0.0;
+    bar->latency_ns = bar->has_cost ? latency->valuedouble : 0.0;
 }
 
 bool plot_read_utilization(const char *path, plot_bars *bars)
@@ -170,4 +190,19 @@ bool plot_read_utilization(const char *path, plot_bars *bars)
 done:
     cJSON_Delete(json);
     return ok;
+}
+
+bool plot_read_cost(const char *path, plot_bars *bars)
+{
+    if (!plot_read_utilization(path, bars))
+        return false;
+    for (int i = 0; i < bars->n_bars; i++) {
+        if (!bars->bars[i].has_cost) {
+            cli_error("%s: layer %d (\"%s\") has no numbers \"energy_pj\" and \"latency_ns\"; "
+                      "give a report that this aimcc's 'compile --report' wrote",
+                      path, i, bars->bars[i].label);
+            return false;
+        }
+    }
+    return true;
 }

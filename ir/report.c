@@ -5,6 +5,7 @@
  * and cells, the use of each tile kind against its budget, and the totals.
  * Cells count as in `aimcc inspect`: a block of r x c weights takes r tile
  * rows and c * S * P tile columns plus the reference columns of its encoding.
+ * "estimates" contains the cost model's energy, latency and area (ir/report_cost.h).
  */
 #include "aimcc/aimcc.h"
 
@@ -17,8 +18,10 @@
 #include <cjson/cJSON.h>
 
 #include "ir/ir.h"
+#include "ir/report_cost.h"
 #include "ir/target.h"
 #include "ir/temp_file.h"
+#include "passes/calibrate_report.h"
 
 /* Version of the report's layout; members are only added. */
 #define REPORT_FORMAT_VERSION 1
@@ -108,6 +111,7 @@ static cJSON *layer_json(const aimcc_module *module, const layer_usage *layer, c
     cJSON_AddNumberToObject(json, "cells_available", (double)layer->cells_available);
     cJSON_AddNumberToObject(json, "utilization",
                             share(layer->cells_used, layer->cells_available));
+    aimcc_calibrate_report_layer(json, module, op);
     return json;
 }
 
@@ -203,6 +207,29 @@ static void add_kinds(cJSON *report, const aimcc_module *module)
     }
 }
 
+/* Copies each layer's estimates (runner-up, energy, latency, area, error)
+ * into the layer of the same node and position in layers. */
+static void merge_estimates(cJSON *layers, const cJSON *estimates)
+{
+    static const char *const keys[] = {"runner_up", "energy_pj", "latency_ns", "area_um2",
+                                       "error"};
+    const cJSON *costed = cJSON_GetObjectItemCaseSensitive(estimates, "layers");
+    const cJSON *cost = costed ? costed->child : NULL;
+    for (cJSON *layer = layers ? layers->child : NULL; layer && cost; layer = layer->next) {
+        const cJSON *node = cJSON_GetObjectItemCaseSensitive(layer, "node");
+        const cJSON *cost_node = cJSON_GetObjectItemCaseSensitive(cost, "node");
+        if (!cJSON_IsString(node) || !cJSON_IsString(cost_node) ||
+            strcmp(node->valuestring, cost_node->valuestring) != 0)
+            continue;
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            const cJSON *item = cJSON_GetObjectItemCaseSensitive(cost, keys[k]);
+            if (item)
+                cJSON_AddItemToObject(layer, keys[k], cJSON_Duplicate(item, true));
+        }
+        cost = cost->next;
+    }
+}
+
 /* Builds the report; returns NULL when out of memory. */
 static cJSON *build_report(const aimcc_module *module)
 {
@@ -220,13 +247,14 @@ static cJSON *build_report(const aimcc_module *module)
     add_kinds(report, module);
     add_usage(cJSON_AddObjectToObject(report, "total"), count_kind(module, -1));
 
-    /* TODO: energy, latency and area per layer and in total need a cost model
-     * of each domain's tiles, DACs and ADCs. Until one plugs in here, the
-     * report carries null, which readers must not take for zero cost. */
-    cJSON_AddNullToObject(report, "estimates");
-    cJSON_AddStringToObject(report, "note",
-                            "energy, latency and area estimates need a cost model, which this "
-                            "version of aimcc does not have");
+    cJSON *estimates = aimcc_report_cost(module);
+    if (!estimates) {
+        free(seen);
+        cJSON_Delete(report);
+        return NULL;
+    }
+    merge_estimates(cJSON_GetObjectItemCaseSensitive(report, "layers"), estimates);
+    cJSON_AddItemToObject(report, "estimates", estimates);
     free(seen);
     return report;
 }

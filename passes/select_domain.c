@@ -2,39 +2,48 @@
 /*
  * The select-domain pass: chooses the tile kind (and with it the compute
  * domain) of every LINEAR op. With one kind every layer takes it. With
- * several, a layer takes the first kind, in target order, whose tiles can
- * hold its weight matrix within the tiles that earlier layers left free.
- * op->kind and op->kind_reason record the choice for the dump and report.
+ * several, every kind that fits the tiles earlier layers left is costed on a
+ * trial mapping (passes/cost_model.h). The layer takes the cheapest by
+ * select.objective whose weighted error stays within select.max_error, or the
+ * one with the lowest error when none does. select.force[NODE] limits the
+ * candidates to a kind or domain. op->kind and op->kind_reason record the
+ * choice, the runner-up and why, for the dump and the report.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ir/target.h"
+#include "passes/cost_model.h"
 #include "passes/kind_layout.h"
 #include "passes/pass.h"
 
 #define SELECT_PASS "select-domain"
 
-static int64_t ceil_div(int64_t a, int64_t b)
-{
-    return (a + b - 1) / b;
-}
+/* Relative output error of the whole network that select.max_error allows
+ * when --set does not give it (docs/cost-model.md, accuracy budget). */
+#define DEFAULT_MAX_ERROR 0.1
 
-/*
- * Returns the tiles a K x N weight matrix needs on kind when every block
- * takes a tile of its own (map may pack tighter), or -1 when one logical
- * column with its reference columns does not fit the kind's columns.
- */
-static int64_t tiles_needed(const aimcc_tile_kind *kind, int64_t k, int64_t n)
-{
-    const int64_t per_weight = aimcc_kind_columns_per_weight(kind);
-    const int64_t usable = kind->cols - aimcc_kind_reference_columns(kind);
-    const int64_t cols_per_tile = usable > 0 ? usable / per_weight : 0;
-    if (cols_per_tile < 1)
-        return -1;
-    return ceil_div(k, kind->rows) * ceil_div(n, cols_per_tile);
-}
+/* The settings of one run of the pass. */
+typedef struct selector {
+    aimcc_ctx *ctx;
+    aimcc_module *module;
+    int64_t *free_tiles;  /* by kind: tiles earlier layers left */
+    const char *objective; /* "energy", "latency" or "edp" */
+    double max_error;
+    double n_layers;      /* linear ops: they share the budget in quadrature */
+    bool costed;          /* some kind has a cost parameter */
+} selector;
+
+/* One candidate kind of one layer. */
+typedef struct candidate {
+    int kind;
+    aimcc_cost_layer cost;
+    double weighted_error; /* error x sensitivity */
+    double score;          /* the objective */
+    bool within;           /* weighted_error <= max_error */
+} candidate;
 
 static aimcc_status check_linear(aimcc_ctx *ctx, const aimcc_op *op)
 {
@@ -45,6 +54,166 @@ static aimcc_status check_linear(aimcc_ctx *ctx, const aimcc_op *op)
                       "linear op %d has no 2-D weight with rows and columns; canonicalize "
                       "creates every linear op with one",
                       op->id);
+}
+
+static bool kind_matches(const aimcc_tile_kind *kind, const char *force)
+{
+    return force == NULL || strcmp(kind->name, force) == 0 ||
+           strcmp(aimcc_domain_name(kind->domain), force) == 0;
+}
+
+/* Checks that select.force[NODE] of op names a kind or domain of the target. */
+static aimcc_status check_force(const selector *sel, const aimcc_op *op, const char *force)
+{
+    const aimcc_target *target = sel->module->target;
+    char names[512] = "";
+    for (int i = 0; i < target->n_kinds; i++) {
+        if (kind_matches(&target->kinds[i], force))
+            return AIMCC_OK;
+        const size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s (%s)", i ? ", " : "",
+                 target->kinds[i].name, aimcc_domain_name(target->kinds[i].domain));
+    }
+    return aimcc_fail(sel->ctx, AIMCC_ERR_INVALID_ARG, op->node, op->onnx_type,
+                      "select.force[%s]=%s names no tile kind or domain of target \"%s\"; use "
+                      "one of: %s",
+                      op->node ? op->node : "", force, target->name ? target->name : "", names);
+}
+
+static double objective_of(const selector *sel, const aimcc_cost_layer *cost)
+{
+    if (strcmp(sel->objective, "latency") == 0)
+        return cost->latency_s;
+    if (strcmp(sel->objective, "edp") == 0)
+        return cost->energy_j * cost->latency_s;
+    return cost->energy_j;
+}
+
+/* Orders candidates: within budget first, by objective (then error); the
+ * others by error. Ties keep target order. */
+static int compare_candidates(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    if (x->within != y->within)
+        return x->within ? -1 : 1;
+    const double kx = x->within ? x->score : x->weighted_error;
+    const double ky = y->within ? y->score : y->weighted_error;
+    if (kx != ky)
+        return kx < ky ? -1 : 1;
+    if (x->weighted_error != y->weighted_error)
+        return x->weighted_error < y->weighted_error ? -1 : 1;
+    return x->kind - y->kind;
+}
+
+/* Appends `"NAME" (DOMAIN): energy E pJ, latency L ns, error W of budget B`. */
+static void describe(char *buf, size_t size, const selector *sel, const candidate *c)
+{
+    const aimcc_tile_kind *kind = &sel->module->target->kinds[c->kind];
+    const size_t used = strlen(buf);
+    if (used >= size)
+        return;
+    snprintf(buf + used, size - used,
+             "\"%s\" (%s): energy %.4g pJ, latency %.4g ns, error %.3g %s budget %.3g", kind->name,
+             aimcc_domain_name(kind->domain), c->cost.energy_j * 1e12, c->cost.latency_s * 1e9,
+             c->weighted_error, c->within ? "within" : "over", sel->max_error);
+}
+
+/* Costs every kind that matches force and fits the free tiles; returns the
+ * count, and in *tried the kinds that do not fit. */
+static int collect(const selector *sel, const aimcc_op *op, const char *force, candidate *out,
+                   char *tried, size_t tried_size)
+{
+    const aimcc_target *target = sel->module->target;
+    const aimcc_value *w = op->inputs[1];
+    aimcc_cost_stats stats;
+    aimcc_cost_stats_of(w, &stats);
+    /* A layer's error reaches the output with the others in quadrature, and
+     * its columns of small norm carry the ADC range of its largest one. */
+    const double sensitivity = sqrt(sel->n_layers) * stats.column_spread;
+    int n = 0;
+    for (int i = 0; i < target->n_kinds; i++) {
+        const aimcc_tile_kind *kind = &target->kinds[i];
+        if (!kind_matches(kind, force))
+            continue;
+        const int32_t phases = aimcc_kind_phases(kind, aimcc_kind_input_sign(kind));
+        candidate c = {.kind = i};
+        const bool fits = aimcc_cost_layer_trial(kind, w->dims[0], w->dims[1], phases,
+                                                 aimcc_cost_mvms(op), &stats, &c.cost);
+        if (!fits || c.cost.tiles > sel->free_tiles[i]) {
+            const size_t used = strlen(tried);
+            snprintf(tried + used, tried_size - used, "%s\"%s\" %s%" PRId64 " tiles, %" PRId64
+                     " free", used ? ", " : "", kind->name, fits ? "needs " : "does not fit: ",
+                     fits ? c.cost.tiles : (int64_t)0, sel->free_tiles[i]);
+            continue;
+        }
+        c.weighted_error = c.cost.error * sensitivity;
+        c.within = c.weighted_error <= sel->max_error;
+        c.score = objective_of(sel, &c.cost);
+        out[n++] = c;
+    }
+    return n;
+}
+
+/* Picks op's kind by cost among the kinds that fit. */
+static aimcc_status choose_by_cost(const selector *sel, aimcc_op *op, const char *force)
+{
+    const aimcc_target *target = sel->module->target;
+    candidate *all = calloc((size_t)target->n_kinds, sizeof *all);
+    if (!all)
+        return aimcc_fail(sel->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type, "out of memory");
+    char tried[768] = "";
+    const int n = collect(sel, op, force, all, tried, sizeof tried);
+    if (n == 0) {
+        free(all);
+        const aimcc_value *w = op->inputs[1];
+        return aimcc_fail(sel->ctx, AIMCC_ERR_CAPACITY, op->node, op->onnx_type,
+                          "its %" PRId64 "x%" PRId64 " weight matrix fits no tile kind of target "
+                          "\"%s\"%s after the earlier layers: %s. Use a target with more tiles.",
+                          w->dims[0], w->dims[1], target->name ? target->name : "",
+                          force ? " that select.force allows" : "", tried);
+    }
+    qsort(all, (size_t)n, sizeof *all, compare_candidates);
+
+    char text[1024];
+    if (all[0].within)
+        snprintf(text, sizeof text, "%slowest %s: ", force ? "forced by select.force; " : "",
+                 sel->objective);
+    else
+        snprintf(text, sizeof text, "%sno kind within budget, lowest error: ",
+                 force ? "forced by select.force; " : "");
+    describe(text, sizeof text, sel, &all[0]);
+    if (n > 1) {
+        strncat(text, "; runner-up ", sizeof text - strlen(text) - 1);
+        describe(text, sizeof text, sel, &all[1]);
+    }
+    if (tried[0]) {
+        strncat(text, "; no room on ", sizeof text - strlen(text) - 1);
+        strncat(text, tried, sizeof text - strlen(text) - 1);
+    }
+    op->kind = all[0].kind;
+    sel->free_tiles[op->kind] -= all[0].cost.tiles;
+    free(all);
+    op->kind_reason = aimcc_arena_printf(sel->module->arena, "%s", text);
+    return op->kind_reason ? AIMCC_OK
+                           : aimcc_fail(sel->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type,
+                                        "out of memory");
+}
+
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+/* Returns the tiles a K x N matrix needs on kind with one tile per block, or
+ * -1 when one logical column does not fit the kind's columns. */
+static int64_t tiles_needed(const aimcc_tile_kind *kind, int64_t k, int64_t n)
+{
+    const int64_t per_weight = aimcc_kind_columns_per_weight(kind);
+    const int64_t usable = kind->cols - aimcc_kind_reference_columns(kind);
+    const int64_t cols_per_tile = usable > 0 ? usable / per_weight : 0;
+    if (cols_per_tile < 1)
+        return -1;
+    return ceil_div(k, kind->rows) * ceil_div(n, cols_per_tile);
 }
 
 /* Appends "NAME needs T tiles, F free" (or "does not fit") to buf. */
@@ -62,36 +231,70 @@ static void describe_fit(char *buf, size_t size, const aimcc_tile_kind *kind, in
                  kind->name, needed, free_tiles);
 }
 
-/* Picks the first kind that fits op; free_tiles[i] counts the tiles of kind
- * i that earlier layers left. */
-static aimcc_status choose_kind(aimcc_ctx *ctx, aimcc_module *module, aimcc_op *op,
-                                int64_t *free_tiles)
+/* Without cost parameters no kind is cheaper than another: picks the first
+ * kind, in target order, that fits op. */
+static aimcc_status choose_first_fit(const selector *sel, aimcc_op *op, const char *force)
 {
-    const aimcc_target *target = module->target;
+    const aimcc_target *target = sel->module->target;
     const int64_t k = op->inputs[1]->dims[0], n = op->inputs[1]->dims[1];
     char tried[768] = "";
     for (int i = 0; i < target->n_kinds; i++) {
         const aimcc_tile_kind *kind = &target->kinds[i];
+        if (!kind_matches(kind, force))
+            continue;
         const int64_t needed = tiles_needed(kind, k, n);
-        if (needed >= 0 && needed <= free_tiles[i]) {
+        if (needed >= 0 && needed <= sel->free_tiles[i]) {
             char chosen[256] = "";
-            describe_fit(chosen, sizeof chosen, kind, needed, free_tiles[i]);
-            free_tiles[i] -= needed;
+            describe_fit(chosen, sizeof chosen, kind, needed, sel->free_tiles[i]);
+            sel->free_tiles[i] -= needed;
             op->kind = i;
-            op->kind_reason = aimcc_arena_printf(module->arena, "first kind that fits: %s%s%s",
-                                                 chosen, tried[0] ? "; skipped " : "", tried);
+            op->kind_reason = aimcc_arena_printf(
+                sel->module->arena, "%sfirst kind that fits: %s%s%s",
+                force ? "forced by select.force; " : "", chosen, tried[0] ? "; skipped " : "",
+                tried);
             return op->kind_reason != NULL ? AIMCC_OK
-                                           : aimcc_fail(ctx, AIMCC_ERR_NOMEM, op->node,
+                                           : aimcc_fail(sel->ctx, AIMCC_ERR_NOMEM, op->node,
                                                         op->onnx_type, "out of memory");
         }
         if (tried[0] && strlen(tried) + 2 < sizeof tried)
             strcat(tried, ", ");
-        describe_fit(tried, sizeof tried, kind, needed, free_tiles[i]);
+        describe_fit(tried, sizeof tried, kind, needed, sel->free_tiles[i]);
     }
-    return aimcc_fail(ctx, AIMCC_ERR_CAPACITY, op->node, op->onnx_type,
+    return aimcc_fail(sel->ctx, AIMCC_ERR_CAPACITY, op->node, op->onnx_type,
                       "its %" PRId64 "x%" PRId64 " weight matrix fits no tile kind of target "
                       "\"%s\" after the earlier layers: %s. Use a target with more tiles.",
                       k, n, target->name ? target->name : "", tried);
+}
+
+/* Returns whether any kind sets a cost parameter (ids 100 and up). */
+static bool any_cost_given(const aimcc_target *target)
+{
+    for (int i = 0; i < target->n_kinds; i++)
+        for (int id = AIMRT_PARAM_COST_FIRST; id <= AIMRT_PARAM_COST_LAST; id++)
+            if (target->kinds[i].params.given[id])
+                return true;
+    return false;
+}
+
+static aimcc_status select_op(const selector *sel, aimcc_op *op)
+{
+    aimcc_status status = check_linear(sel->ctx, op);
+    const char *force = aimcc_target_option_text(sel->module->target, "select.force", op->node,
+                                                 NULL);
+    if (status == AIMCC_OK && force)
+        status = check_force(sel, op, force);
+    if (status != AIMCC_OK)
+        return status;
+    if (sel->module->target->n_kinds <= 1) {
+        op->kind = 0;
+        op->kind_reason = force ? "only kind, as select.force asks" : "only kind";
+        return AIMCC_OK;
+    }
+    status = sel->costed ? choose_by_cost(sel, op, force) : choose_first_fit(sel, op, force);
+    if (status == AIMCC_OK)
+        AIMCC_LOG(AIMCC_LOG_DEBUG, SELECT_PASS, op->node, "kind %d: %s", op->kind,
+                  op->kind_reason);
+    return status;
 }
 
 static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
@@ -103,36 +306,35 @@ static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
         if (status != AIMCC_OK)
             return status;
     }
-    int64_t *free_tiles = calloc((size_t)n_kinds + 1, sizeof *free_tiles);
-    if (free_tiles == NULL)
+    selector sel = {.ctx = ctx, .module = module};
+    sel.free_tiles = calloc((size_t)n_kinds + 1, sizeof *sel.free_tiles);
+    if (sel.free_tiles == NULL)
         return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory selecting domains");
     for (int i = 0; i < n_kinds; i++)
-        free_tiles[i] = target->kinds[i].n_tiles;
+        sel.free_tiles[i] = target->kinds[i].n_tiles;
+    sel.objective = aimcc_target_option_text(target, "select.objective", NULL, "energy");
+    sel.max_error = aimcc_target_option_number(target, "select.max_error", NULL,
+                                               DEFAULT_MAX_ERROR);
+    sel.costed = n_kinds > 1 && any_cost_given(target);
+    for (const aimcc_op *op = module->first; op != NULL; op = op->next)
+        sel.n_layers += op->code == AIMRT_OP_LINEAR;
 
     aimcc_status status = AIMCC_OK;
     for (aimcc_op *op = module->first; op != NULL && status == AIMCC_OK; op = op->next) {
-        if (op->code != AIMRT_OP_LINEAR)
-            continue;
-        status = check_linear(ctx, op);
-        if (status != AIMCC_OK)
-            break;
-        if (n_kinds <= 1) {
+        if (op->code == AIMRT_OP_LINEAR)
+            status = n_kinds > 0 ? select_op(&sel, op) : check_linear(ctx, op);
+        if (status == AIMCC_OK && op->code == AIMRT_OP_LINEAR && n_kinds == 0) {
             op->kind = 0;
             op->kind_reason = "only kind";
-            continue;
         }
-        status = choose_kind(ctx, module, op, free_tiles);
-        if (status == AIMCC_OK)
-            AIMCC_LOG(AIMCC_LOG_DEBUG, SELECT_PASS, op->node, "kind %d: %s", op->kind,
-                      op->kind_reason);
     }
-    free(free_tiles);
+    free(sel.free_tiles);
     return status;
 }
 
 const aimcc_pass aimcc_pass_select_domain = {
     .name = "select-domain",
-    .summary = "choose the tile kind of every linear layer",
+    .summary = "choose the tile kind of every linear layer by cost under an accuracy budget",
     .run = select_domain_run,
     .requires = AIMCC_PROP_CANONICAL,
     .provides = AIMCC_PROP_DOMAIN_SELECTED,

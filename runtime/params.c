@@ -147,6 +147,28 @@ static const aimrt_param_info REGISTRY[] = {
 
     Q(AIMRT_PARAM_COST_ADC_FOM, "cost.adc_fom", "J", 0, 1e-9, 0, "off",
       "ADC Walden figure of merit, energy per conversion step"),
+    Q(AIMRT_PARAM_COST_ADC_TIME, "cost.adc_time", "s", 0, 1e-3, 0, "off",
+      "time of one ADC or TDC conversion"),
+    Q(AIMRT_PARAM_COST_ADC_SHARE, "cost.adc_share", "1", 1, 65536, 1, "model",
+      "tile columns that share one ADC and are converted one after another"),
+    Q(AIMRT_PARAM_COST_DAC_ENERGY, "cost.dac_energy", "J", 0, 1e-9, 0, "off",
+      "energy of one row driver or DAC conversion, per input phase"),
+    Q(AIMRT_PARAM_COST_CELL_ENERGY, "cost.cell_energy", "J", 0, 1e-9, 0, "off",
+      "energy of one cell access (C V^2 or I V t) per input phase"),
+    Q(AIMRT_PARAM_COST_COLUMN_ENERGY, "cost.column_energy", "J", 0, 1e-9, 0, "off",
+      "energy of one column line (precharge, clamp or sample) per input phase"),
+    Q(AIMRT_PARAM_COST_PHASE_TIME, "cost.phase_time", "s", 0, 1e-3, 0, "off",
+      "integration, discharge or settling time of one input phase"),
+    Q(AIMRT_PARAM_COST_DIGITAL_ENERGY, "cost.digital_energy", "J", 0, 1e-9, 0, "off",
+      "energy of one digital shift-add or partial-sum accumulation"),
+    Q(AIMRT_PARAM_COST_CELL_AREA, "cost.cell_area", "m^2", 0, 1e-6, 0, "off",
+      "area of one cell of the array"),
+    Q(AIMRT_PARAM_COST_ADC_AREA, "cost.adc_area", "m^2", 0, 1e-3, 0, "off",
+      "area of one ADC or TDC"),
+    Q(AIMRT_PARAM_COST_DAC_AREA, "cost.dac_area", "m^2", 0, 1e-3, 0, "off",
+      "area of one row driver or DAC"),
+    Q(AIMRT_PARAM_COST_PERIPHERY_AREA, "cost.periphery_area", "m^2", 0, 1e-3, 0, "off",
+      "area of one tile's control, buffers and digital shift-add"),
 };
 
 #define REGISTRY_COUNT ((int)(sizeof REGISTRY / sizeof REGISTRY[0]))

@@ -103,6 +103,18 @@ typedef enum aimrt_param {
     /* Cost (ids 100 to 199): see docs/cost-model.md. */
     AIMRT_PARAM_COST_FIRST = 100,
     AIMRT_PARAM_COST_ADC_FOM = 100,       /* cost.adc_fom, J per conversion step (Walden) */
+    AIMRT_PARAM_COST_ADC_TIME = 101,      /* cost.adc_time, s per conversion */
+    AIMRT_PARAM_COST_ADC_SHARE = 102,     /* cost.adc_share, 1: columns that share one ADC */
+    AIMRT_PARAM_COST_DAC_ENERGY = 103,    /* cost.dac_energy, J per row and input phase */
+    AIMRT_PARAM_COST_CELL_ENERGY = 104,   /* cost.cell_energy, J per cell and input phase */
+    AIMRT_PARAM_COST_COLUMN_ENERGY = 105, /* cost.column_energy, J per column and input phase */
+    AIMRT_PARAM_COST_PHASE_TIME = 106,    /* cost.phase_time, s: integration or settling per phase */
+    AIMRT_PARAM_COST_DIGITAL_ENERGY = 107, /* cost.digital_energy, J per shift-add or accumulate */
+    AIMRT_PARAM_COST_CELL_AREA = 108,     /* cost.cell_area, m^2 per cell */
+    AIMRT_PARAM_COST_ADC_AREA = 109,      /* cost.adc_area, m^2 per ADC or TDC */
+    AIMRT_PARAM_COST_DAC_AREA = 110,      /* cost.dac_area, m^2 per row driver or DAC */
+    AIMRT_PARAM_COST_PERIPHERY_AREA = 111, /* cost.periphery_area, m^2 per tile (control, buffers) */
+    AIMRT_PARAM_COST_LAST = 111,
 
     AIMRT_PARAM_SLOTS = 200,              /* array size for values indexed by id */
 } aimrt_param;
