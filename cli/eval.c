@@ -155,7 +155,7 @@ static int print_result(const eval_request *request, const eval_result *result)
     cJSON_AddNumberToObject(root, "offset", (double)request->offset);
     cJSON_AddNumberToObject(root, "repeat", (double)request->repeat);
     cJSON_AddNumberToObject(root, "seed", (double)request->device.seed);
-    cJSON_AddStringToObject(root, "device", request->device.device);
+    cJSON_AddStringToObject(root, "device", result->device ? result->device : "exact");
     cJSON_AddNumberToObject(root, "time_s", request->device.time_s);
     cJSON_AddNumberToObject(root, "seconds", result->seconds);
     cJSON_AddStringToObject(root, "program", request->program);

@@ -31,6 +31,7 @@ typedef struct eval_result {
     int64_t samples;     /* samples per seed */
     int64_t *correct;    /* per seed; malloc'd, caller frees */
     double seconds;      /* wall time of the runs, every seed together */
+    const char *device;  /* the device the runs used: --device or the program's default */
 } eval_result;
 
 /* Loads the program and the data, runs every seed, and fills *result.

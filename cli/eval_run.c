@@ -306,6 +306,7 @@ aimcc_status cli_eval_run(aimcc_ctx *ctx, aimcc_arena *arena, const eval_request
         status = run_seed(ctx, request, &session, &plan, request->device.seed + r, limit,
                           &progress, &done, &result->correct[r]);
     result->seconds = cli_now_seconds() - start_s;
+    result->device = session.device_name ? session.device_name : "exact";
     cli_progress_finish(&progress);
     cli_session_close(&session);
 

@@ -66,6 +66,18 @@ aimcc_status cli_session_load(aimcc_ctx *ctx, const char *path, const aimrt_limi
     return AIMCC_OK;
 }
 
+/* Returns "sim" when every tile of the program holds integer levels, else
+ * "exact": sim has no model of float tiles, and a program without tiles has
+ * nothing to simulate. */
+static const char *default_device(const cli_session *session)
+{
+    const int32_t n_tiles = aimrt_program_n_tiles(session->program);
+    for (int32_t i = 0; i < n_tiles; i++)
+        if (session->tiles[i].cell_bits == 0)
+            return "exact";
+    return n_tiles > 0 ? "sim" : "exact";
+}
+
 /* Frees the device and session, keeping the program. */
 static void end_device(cli_session *session)
 {
@@ -87,7 +99,8 @@ aimcc_status cli_session_start(aimcc_ctx *ctx, cli_session *session,
 
     aimrt_error error = {0};
     const int32_t n_tiles = aimrt_program_n_tiles(session->program);
-    const bool sim = strcmp(options->device, "sim") == 0;
+    session->device_name = options->device ? options->device : default_device(session);
+    const bool sim = strcmp(session->device_name, "sim") == 0;
     if (sim) {
         aimrt_sim_options sim_options;
         aimrt_sim_options_defaults(&sim_options);
@@ -100,9 +113,10 @@ aimcc_status cli_session_start(aimcc_ctx *ctx, cli_session *session,
     }
     if (error.status != AIMRT_OK) {
         snprintf(error.message, sizeof error.message, "cannot create the %s device for %d tiles: %s%s",
-                 options->device, (int)n_tiles, aimrt_status_name(error.status),
+                 session->device_name, (int)n_tiles, aimrt_status_name(error.status),
                  sim && error.status == AIMRT_ERR_UNSUPPORTED
-                     ? "; sim runs integer tiles of the current domain only, use --device exact"
+                     ? "; sim runs integer tiles with every parameter their domain needs "
+                       "(run with -v for the missing one), or use --device exact"
                      : "");
         return cli_fail_runtime(ctx, session->path, &error);
     }
@@ -116,7 +130,7 @@ aimcc_status cli_session_start(aimcc_ctx *ctx, cli_session *session,
         error.status = session->device->set_time(session->device->state, options->time_s);
         if (error.status != AIMRT_OK) {
             snprintf(error.message, sizeof error.message,
-                     "the %s device cannot set the time to %g s: %s", options->device,
+                     "the %s device cannot set the time to %g s: %s", session->device_name,
                      options->time_s, aimrt_status_name(error.status));
             return cli_fail_runtime(ctx, session->path, &error);
         }

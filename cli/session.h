@@ -16,15 +16,16 @@ enum {
     CLI_OPT_TIME,
 };
 
-/* NOTE: the contract's default device is sim. It stays exact while sim runs
- * only integer tiles of the current domain, so float programs fail on it. */
-#define CLI_DEFAULT_DEVICE "exact"
+/* Without --device a program of integer tiles runs on sim, and a program
+ * with float tiles (the float target) or no tiles on exact, since sim
+ * models integer tiles only. */
+#define CLI_DEFAULT_DEVICE NULL
 
 #define CLI_DEVICE_OPTIONS                                                                        \
     {CLI_OPT_DEVICE, "--device", NULL, "exact|sim",                                               \
-     "Device that runs the tiles: exact (exact arithmetic, no noise) or sim (the simulator: "    \
-     "PCM programming noise, drift and read noise, output noise and the ADC, on integer tiles "   \
-     "of the current domain). Default: " CLI_DEFAULT_DEVICE "."},                                 \
+     "Device that runs the tiles: exact (exact arithmetic, no noise) or sim (the simulator of "  \
+     "the target's device and circuit effects, integer tiles only). Default: sim for a program " \
+     "of integer tiles, exact for the float target."},                                            \
         {CLI_OPT_SEED, "--seed", NULL, "N",                                                       \
          "Seed of the device's random draws (0 to 2^63-1); --repeat R uses seeds N to N+R-1. "    \
          "The exact device draws none. Default: 1."},                                             \
@@ -39,8 +40,8 @@ typedef struct cli_device_options {
     aimrt_limits limits;  /* zero fields keep the runtime's defaults */
 } cli_device_options;
 
-/* Fills the defaults: device CLI_DEFAULT_DEVICE, seed 1, time 0 s, the
- * runtime's default limits. */
+/* Fills the defaults: device CLI_DEFAULT_DEVICE (chosen per program), seed 1,
+ * time 0 s, the runtime's default limits. */
 void cli_device_options_init(cli_device_options *options);
 
 /* Applies one of the CLI_OPT_* device options or CLI_OPT_MAX_* limit options.
@@ -56,6 +57,7 @@ typedef struct cli_session {
     aimrt_device *device;
     aimrt_session *session;
     aimrt_tile_desc *tiles;
+    const char *device_name; /* the device of the last cli_session_start */
 } cli_session;
 
 /* Loads and validates a program under limits, which session creation also
