@@ -24,10 +24,11 @@ build: deps $(BUILD)/CMakeCache.txt
 DEMO_DATA = --inputs models/mnist-cnn/data/x_test_uint8.npy --labels models/mnist-cnn/data/y_test.npy --limit 1000
 demo: build
 	$(BUILD)/aimcc compile models/mnist-cnn/model.onnx -t float -o $(BUILD)/mnist-cnn-float.aimc
-	$(BUILD)/aimcc compile models/mnist-cnn/model.onnx -t pcm-current -o $(BUILD)/mnist-cnn-pcm.aimc
+	$(BUILD)/aimcc compile models/mnist-cnn/model.onnx -t pcm-current -o $(BUILD)/mnist-cnn-pcm.aimc \
+		--calib models/mnist-cnn/data/x_calib_5000_5499_uint8.npy
 	@echo "MNIST CNN, float target, first 1000 test images:"
 	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-float.aimc $(DEMO_DATA)
-	@echo "MNIST CNN, pcm-current on the simulator, first 1000 test images, 0 s after programming:"
+	@echo "MNIST CNN, pcm-current calibrated on test images 5000-5499, on the simulator, first 1000 test images, 0 s after programming:"
 	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-pcm.aimc $(DEMO_DATA) --device sim --time 0
 	@echo "MNIST CNN, pcm-current on the simulator, first 1000 test images, 1 hour after programming:"
 	@$(BUILD)/aimcc eval $(BUILD)/mnist-cnn-pcm.aimc $(DEMO_DATA) --device sim --time 3600

@@ -20,9 +20,9 @@ preset=$4
 options=$5
 times=${6:-0 3600 86400}
 build=${BUILD:-build}
-effects=${EFFECTS:-"programming noise|--set device.programming.scale=0
-drift|--set device.drift.scale=0
-accumulated read noise|--set device.read_noise.scale=0
+effects=${EFFECTS:-"programming noise|--set kinds[pcm].device.programming.scale=0
+drift|--set kinds[pcm].device.drift.scale=0
+accumulated read noise|--set kinds[pcm].device.read_noise.scale=0
 read noise per MVM|--set device.read_noise.mvm=0
 output noise|--set circuit.output_noise=0
 IR drop|--set circuit.wires.ir_drop=off"}
