@@ -115,8 +115,12 @@ bool aimrt_sim_comparator_decide(const aimrt_sim_comparator_params *params, doub
     /* A normal draw never exceeds 8.58 in magnitude (random.h), so a margin
      * beyond COMPARATOR_SURE sigma decides alone: skipping the draw there
      * keeps every bit and saves most draws of a SAR search. */
-    if (params->sigma_noise_v > 0.0 && where && !(fabs(v) > COMPARATOR_SURE * params->sigma_noise_v))
-        v += params->sigma_noise_v * normal_dynamic(where, AIMRT_SIM_EFFECT_COMPARATOR, decision);
+    if (params->sigma_noise_v > 0.0 && where &&
+        !(fabs(v) > COMPARATOR_SURE * params->sigma_noise_v)) {
+        aimrt_sim_dynamic_key key = *where;
+        key.effect = AIMRT_SIM_EFFECT_COMPARATOR;
+        return aimrt_sim_normal_dynamic_lifts(&key, decision, v, params->sigma_noise_v);
+    }
     return v > 0.0;
 }
 

@@ -286,6 +286,68 @@ aimrt_status aimrt_sim_domain_time(const aimrt_sim_time_params *params,
                                    const aimrt_sim_domain_keys *keys, double *y, double *v_node,
                                    aimrt_error *error);
 
+/*
+ * The same transfer functions with the linear part of every vector as one
+ * DGEMM on the block's static matrix (domain_gemm.c): same checks, same
+ * random keys, outputs equal to the functions above up to the order of
+ * floating-point sums. Resistive division with driver resistance, whose
+ * fixed-point step is not a single product, runs the function above.
+ */
+aimrt_status aimrt_sim_domain_charge_gemm(const aimrt_sim_charge_params *params,
+                                          const aimrt_sim_domain_block *block,
+                                          const aimrt_sim_domain_keys *keys, double *y,
+                                          double *v_node, aimrt_error *error);
+aimrt_status aimrt_sim_domain_charge_redist_gemm(const aimrt_sim_charge_redist_params *params,
+                                                 const aimrt_sim_domain_block *block,
+                                                 const aimrt_sim_domain_keys *keys, double *y,
+                                                 double *v_node, aimrt_error *error);
+aimrt_status aimrt_sim_domain_capdiv_gemm(const aimrt_sim_capdiv_params *params,
+                                          const aimrt_sim_domain_block *block,
+                                          const aimrt_sim_domain_keys *keys, double *y,
+                                          double *v_node, aimrt_error *error);
+aimrt_status aimrt_sim_domain_resdiv_gemm(const aimrt_sim_resdiv_params *params,
+                                          const aimrt_sim_domain_block *block,
+                                          const aimrt_sim_domain_keys *keys, double *y,
+                                          double *v_node, aimrt_error *error);
+/* Time domain: the delay line's sums of level x as one product;
+ * integrate-to-threshold, whose crossing is not linear, runs the reference. */
+aimrt_status aimrt_sim_domain_time_gemm(const aimrt_sim_time_params *params,
+                                        const aimrt_sim_domain_block *block,
+                                        const aimrt_sim_domain_keys *keys, double *y,
+                                        double *v_node, aimrt_error *error);
+
+/* The delay line with each output's sum of level x given in products
+ * (n_vectors x n_cols), or NULL to add them per output (domain_time.c). */
+aimrt_status aimrt_sim_time_delay_line(const aimrt_sim_time_params *params,
+                                       const aimrt_sim_domain_block *block,
+                                       const aimrt_sim_domain_keys *keys, const double *products,
+                                       double *y, double *v_node, aimrt_error *error);
+
+/* Parameter and block checks of each domain, shared by both paths. */
+aimrt_status aimrt_sim_charge_check(const aimrt_sim_charge_params *params,
+                                    const aimrt_sim_domain_block *block,
+                                    const aimrt_sim_domain_keys *keys, aimrt_error *error);
+aimrt_status aimrt_sim_charge_redist_check(const aimrt_sim_charge_redist_params *params,
+                                           const aimrt_sim_domain_block *block,
+                                           const aimrt_sim_domain_keys *keys, aimrt_error *error);
+aimrt_status aimrt_sim_capdiv_check(const aimrt_sim_capdiv_params *params,
+                                    const aimrt_sim_domain_block *block,
+                                    const aimrt_sim_domain_keys *keys, aimrt_error *error);
+aimrt_status aimrt_sim_resdiv_check(const aimrt_sim_resdiv_params *params,
+                                    const aimrt_sim_domain_block *block,
+                                    const aimrt_sim_domain_keys *keys, aimrt_error *error);
+aimrt_status aimrt_sim_time_check(const aimrt_sim_time_params *params,
+                                  const aimrt_sim_domain_block *block,
+                                  const aimrt_sim_domain_keys *keys, aimrt_error *error);
+
+/* Charge domain: bitline discharge in volts after a = sum G_i t_i / C. */
+double aimrt_sim_charge_discharge_v(const aimrt_sim_charge_params *params, double a);
+
+/* Capacitive division: the denominator the digital side divides out for
+ * column c of the block, from nominal capacitances. */
+double aimrt_sim_capdiv_nominal_denominator_f(const aimrt_sim_capdiv_params *params,
+                                              const aimrt_sim_domain_block *block, int64_t c);
+
 /* Shared by the domains (domain_readout.c). */
 
 /* Checks the block, the keys and the readout. domain_name names the domain in messages. */
@@ -339,5 +401,15 @@ double aimrt_sim_readout_level(const aimrt_sim_readout_params *readout,
                                const aimrt_sim_readout_column *column, double v_node_v,
                                double v_zero_v, double v_per_level, double c_sample_f,
                                const aimrt_sim_dynamic_key *where, double *analog);
+
+/* Returns the readout's kT/C sigma in volts on c_sample_f: 0 when it is off. */
+double aimrt_sim_readout_ktc_sigma_v(const aimrt_sim_readout_params *readout, double c_sample_f);
+
+/* aimrt_sim_readout_level with the kT/C noise in volts given: the draw
+ * sigma z of effect AIMRT_SIM_EFFECT_KTC, draw 0, at where (or 0 when off). */
+double aimrt_sim_readout_level_drawn(const aimrt_sim_readout_params *readout,
+                                     const aimrt_sim_readout_column *column, double v_node_v,
+                                     double v_zero_v, double v_per_level, double ktc_noise_v,
+                                     const aimrt_sim_dynamic_key *where, double *analog);
 
 #endif

@@ -14,9 +14,9 @@
 #include "sim/device_generic.h"
 #include "sim/domain.h"
 
-static aimrt_status check_capdiv(const aimrt_sim_capdiv_params *p,
-                                 const aimrt_sim_domain_block *block,
-                                 const aimrt_sim_domain_keys *keys, aimrt_error *error)
+aimrt_status aimrt_sim_capdiv_check(const aimrt_sim_capdiv_params *p,
+                                    const aimrt_sim_domain_block *block,
+                                    const aimrt_sim_domain_keys *keys, aimrt_error *error)
 {
     const char *domain_name = "capdiv";
     aimrt_status s = aimrt_sim_domain_check(domain_name, block, keys, &p->readout, error);
@@ -39,8 +39,8 @@ static aimrt_status check_capdiv(const aimrt_sim_capdiv_params *p,
 
 /* Returns the denominator the digital side divides out for column c, from
  * nominal capacitances (no mismatch, nominal C_p). */
-static double nominal_denominator_f(const aimrt_sim_capdiv_params *p,
-                                    const aimrt_sim_domain_block *b, int64_t c)
+double aimrt_sim_capdiv_nominal_denominator_f(const aimrt_sim_capdiv_params *p,
+                                              const aimrt_sim_domain_block *b, int64_t c)
 {
     if (!p->weight_as_capacitance)
         return (double)b->n_rows * p->c_unit_f + p->parasitic.c_parasitic_f;
@@ -71,7 +71,7 @@ static void capdiv_column(const aimrt_sim_capdiv_params *p, const aimrt_sim_doma
         c_f[r] = p->c_unit_f * share * aimrt_sim_domain_cell_factor(sigma_rel, keys, r, c);
         c_total_f += c_f[r];
     }
-    const double denominator_f = nominal_denominator_f(p, b, c);
+    const double denominator_f = aimrt_sim_capdiv_nominal_denominator_f(p, b, c);
     /* Either way one level unit couples c_unit_f / M times the step of input 1. */
     const double v_per_level = p->v_step_v * p->c_unit_f / (b->top_level * denominator_f * b->x_full);
     const aimrt_sim_readout_column column = aimrt_sim_readout_column_of(&p->readout, keys, c);
@@ -105,7 +105,7 @@ aimrt_status aimrt_sim_domain_capdiv(const aimrt_sim_capdiv_params *p,
                                      const aimrt_sim_domain_keys *keys, double *y, double *v_node,
                                      aimrt_error *error)
 {
-    aimrt_status status = check_capdiv(p, b, keys, error);
+    aimrt_status status = aimrt_sim_capdiv_check(p, b, keys, error);
     if (status != AIMRT_OK)
         return status;
     double *c_f = malloc((size_t)(b->n_rows + 1) * sizeof *c_f);

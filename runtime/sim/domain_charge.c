@@ -13,9 +13,9 @@
 #include "sim/device_generic.h"
 #include "sim/domain.h"
 
-static aimrt_status check_charge(const aimrt_sim_charge_params *p,
-                                 const aimrt_sim_domain_block *block,
-                                 const aimrt_sim_domain_keys *keys, aimrt_error *error)
+aimrt_status aimrt_sim_charge_check(const aimrt_sim_charge_params *p,
+                                    const aimrt_sim_domain_block *block,
+                                    const aimrt_sim_domain_keys *keys, aimrt_error *error)
 {
     const char *domain_name = "charge";
     aimrt_status s = aimrt_sim_domain_check(domain_name, block, keys, &p->readout, error);
@@ -40,7 +40,7 @@ static aimrt_status check_charge(const aimrt_sim_charge_params *p,
 
 /* Bitline discharge after a = sum G_i t_i / C: linear, or the exponential
  * decay of a node whose cells sink G_i V (the node equation with E_i = 0). */
-static double discharge_v(const aimrt_sim_charge_params *p, double a)
+double aimrt_sim_charge_discharge_v(const aimrt_sim_charge_params *p, double a)
 {
     if (p->node_voltage_dependence)
         return p->v_precharge_v * -expm1(-a);
@@ -106,7 +106,7 @@ aimrt_status aimrt_sim_domain_charge(const aimrt_sim_charge_params *p,
                                      const aimrt_sim_domain_keys *keys, double *y, double *v_node,
                                      aimrt_error *error)
 {
-    aimrt_status status = check_charge(p, b, keys, error);
+    aimrt_status status = aimrt_sim_charge_check(p, b, keys, error);
     if (status != AIMRT_OK)
         return status;
     const int64_t n_rows = b->n_rows, n_cols = b->n_cols;
@@ -126,7 +126,8 @@ aimrt_status aimrt_sim_domain_charge(const aimrt_sim_charge_params *p,
         /* Positive inputs pulse the bitline, negative ones its complement. */
         discharge_terms(p, b, g_s, width_s, b->x + v * n_rows, a, a + n_cols);
         for (int64_t c = 0; c < n_cols; c++) {
-            const double v_out = discharge_v(p, a[c]) - discharge_v(p, a[n_cols + c]);
+            const double v_out =
+                aimrt_sim_charge_discharge_v(p, a[c]) - aimrt_sim_charge_discharge_v(p, a[n_cols + c]);
             if (v_node)
                 v_node[v * n_cols + c] = v_out;
             const aimrt_sim_dynamic_key key = aimrt_sim_domain_dynamic_key(keys, v, c);

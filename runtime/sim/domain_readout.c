@@ -122,23 +122,28 @@ static double sar_convert(const aimrt_sim_readout_params *readout, double offset
     return (double)lo * readout->lsb_level;
 }
 
-double aimrt_sim_readout_level(const aimrt_sim_readout_params *readout,
-                               const aimrt_sim_readout_column *column, double v_node_v,
-                               double v_zero_v, double v_per_level, double c_sample_f,
-                               const aimrt_sim_dynamic_key *where, double *analog)
+double aimrt_sim_readout_ktc_sigma_v(const aimrt_sim_readout_params *readout, double c_sample_f)
+{
+    if (!(readout->ktc_temperature_k > 0.0 && c_sample_f > 0.0))
+        return 0.0;
+    const aimrt_sim_ktc_params ktc = {
+        .capacitance_f = c_sample_f,
+        .temperature_k = readout->ktc_temperature_k,
+        .n_samples = readout->ktc_n_samples > 0 ? readout->ktc_n_samples : 1,
+        .correlated_double_sampling = readout->ktc_cds,
+    };
+    return aimrt_sim_ktc_sigma_v(&ktc);
+}
+
+double aimrt_sim_readout_level_drawn(const aimrt_sim_readout_params *readout,
+                                     const aimrt_sim_readout_column *column, double v_node_v,
+                                     double v_zero_v, double v_per_level, double ktc_noise_v,
+                                     const aimrt_sim_dynamic_key *where, double *analog)
 {
     double v = v_node_v;
     if (readout->injection.scale != 0.0)
         v = aimrt_sim_injection_apply(&readout->injection, &column->switch_error, v);
-    if (readout->ktc_temperature_k > 0.0 && c_sample_f > 0.0) {
-        const aimrt_sim_ktc_params ktc = {
-            .capacitance_f = c_sample_f,
-            .temperature_k = readout->ktc_temperature_k,
-            .n_samples = readout->ktc_n_samples > 0 ? readout->ktc_n_samples : 1,
-            .correlated_double_sampling = readout->ktc_cds,
-        };
-        v += aimrt_sim_ktc_noise_v(&ktc, where);
-    }
+    v += ktc_noise_v;
     if (analog)
         *analog = (v - v_zero_v) / v_per_level;
     switch (readout->kind) {
@@ -149,6 +154,22 @@ double aimrt_sim_readout_level(const aimrt_sim_readout_params *readout,
     default:
         return (v - v_zero_v) / v_per_level;
     }
+}
+
+double aimrt_sim_readout_level(const aimrt_sim_readout_params *readout,
+                               const aimrt_sim_readout_column *column, double v_node_v,
+                               double v_zero_v, double v_per_level, double c_sample_f,
+                               const aimrt_sim_dynamic_key *where, double *analog)
+{
+    const double sigma = aimrt_sim_readout_ktc_sigma_v(readout, c_sample_f);
+    double noise = 0.0;
+    if (sigma != 0.0) {
+        aimrt_sim_dynamic_key key = *where;
+        key.effect = AIMRT_SIM_EFFECT_KTC;
+        noise = sigma * aimrt_sim_normal_dynamic(&key, 0);
+    }
+    return aimrt_sim_readout_level_drawn(readout, column, v_node_v, v_zero_v, v_per_level, noise,
+                                         where, analog);
 }
 
 aimrt_sim_readout_column aimrt_sim_readout_column_of(const aimrt_sim_readout_params *readout,

@@ -14,9 +14,9 @@
 #include "sim/device_generic.h"
 #include "sim/domain.h"
 
-static aimrt_status check_resdiv(const aimrt_sim_resdiv_params *p,
-                                 const aimrt_sim_domain_block *block,
-                                 const aimrt_sim_domain_keys *keys, aimrt_error *error)
+aimrt_status aimrt_sim_resdiv_check(const aimrt_sim_resdiv_params *p,
+                                    const aimrt_sim_domain_block *block,
+                                    const aimrt_sim_domain_keys *keys, aimrt_error *error)
 {
     const char *domain_name = "resdiv";
     aimrt_status s = aimrt_sim_domain_check(domain_name, block, keys, &p->readout, error);
@@ -88,7 +88,7 @@ aimrt_status aimrt_sim_domain_resdiv(const aimrt_sim_resdiv_params *p,
                                      const aimrt_sim_domain_keys *keys, double *y, double *v_node,
                                      aimrt_error *error)
 {
-    aimrt_status status = check_resdiv(p, b, keys, error);
+    aimrt_status status = aimrt_sim_resdiv_check(p, b, keys, error);
     if (status != AIMRT_OK)
         return status;
     const int64_t n_rows = b->n_rows, n_cols = b->n_cols;

@@ -31,8 +31,9 @@ static aimrt_status check_fire(const aimrt_sim_time_params *p, aimrt_error *erro
     return s;
 }
 
-static aimrt_status check_time(const aimrt_sim_time_params *p, const aimrt_sim_domain_block *block,
-                               const aimrt_sim_domain_keys *keys, aimrt_error *error)
+aimrt_status aimrt_sim_time_check(const aimrt_sim_time_params *p,
+                                  const aimrt_sim_domain_block *block,
+                                  const aimrt_sim_domain_keys *keys, aimrt_error *error)
 {
     const char *domain_name = "time";
     aimrt_status s = aimrt_sim_domain_check(domain_name, block, keys, &p->readout, error);
@@ -82,11 +83,12 @@ static aimrt_status column_tdc(const aimrt_sim_time_params *p, double lsb_level,
     return aimrt_sim_tdc_init(tdc, &params, n > 0 ? *thresholds : NULL, n, &key, error);
 }
 
-/* Delay line of one column for every vector. */
+/* Delay line of one column for every vector; products (n_vectors x
+ * n_cols) holds each output's sum of level x, or NULL to add it here. */
 static aimrt_status delay_line_column(const aimrt_sim_time_params *p, const aimrt_sim_domain_block *b,
                                       const aimrt_sim_domain_keys *keys, int64_t c,
-                                      double **thresholds, double *y, double *t_node,
-                                      aimrt_error *error)
+                                      const double *products, double **thresholds, double *y,
+                                      double *t_node, aimrt_error *error)
 {
     /* Static: the sum of the stages' mismatch, against the ideal reference line. */
     const double *cached = keys->statics ? keys->statics->delay_s : NULL;
@@ -108,7 +110,9 @@ static aimrt_status delay_line_column(const aimrt_sim_time_params *p, const aimr
     for (int64_t v = 0; v < b->n_vectors; v++) {
         const double *x = b->x + v * b->n_rows;
         double product = 0.0;
-        for (int64_t r = 0; r < b->n_rows; r++)
+        if (products)
+            product = products[v * b->n_cols + c];
+        for (int64_t r = 0; r < b->n_rows && !products; r++)
             product += b->cells[r * b->cell_stride + c] * x[r];
         aimrt_sim_dynamic_key key = aimrt_sim_domain_dynamic_key(keys, v, c);
         double t_s = reference_s + mismatch_s + p->dtau_s * product;
@@ -180,11 +184,27 @@ static void fire_column(const aimrt_sim_time_params *p, const aimrt_sim_domain_b
     }
 }
 
+aimrt_status aimrt_sim_time_delay_line(const aimrt_sim_time_params *p,
+                                       const aimrt_sim_domain_block *b,
+                                       const aimrt_sim_domain_keys *keys, const double *products,
+                                       double *y, double *v_node, aimrt_error *error)
+{
+    aimrt_status status = aimrt_sim_time_check(p, b, keys, error);
+    if (status == AIMRT_OK && p->variant != AIMRT_SIM_TIME_DELAY_LINE)
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_ARG,
+                               "time domain: variant %d is not the delay line", (int)p->variant);
+    double *thresholds = NULL;
+    for (int64_t c = 0; c < b->n_cols && status == AIMRT_OK; c++)
+        status = delay_line_column(p, b, keys, c, products, &thresholds, y, v_node, error);
+    free(thresholds);
+    return status;
+}
+
 aimrt_status aimrt_sim_domain_time(const aimrt_sim_time_params *p, const aimrt_sim_domain_block *b,
                                    const aimrt_sim_domain_keys *keys, double *y, double *v_node,
                                    aimrt_error *error)
 {
-    aimrt_status status = check_time(p, b, keys, error);
+    aimrt_status status = aimrt_sim_time_check(p, b, keys, error);
     if (status != AIMRT_OK)
         return status;
     if (p->variant == AIMRT_SIM_TIME_INTEGRATE_FIRE) {
@@ -196,9 +216,5 @@ aimrt_status aimrt_sim_domain_time(const aimrt_sim_time_params *p, const aimrt_s
         free(spikes);
         return AIMRT_OK;
     }
-    double *thresholds = NULL;
-    for (int64_t c = 0; c < b->n_cols && status == AIMRT_OK; c++)
-        status = delay_line_column(p, b, keys, c, &thresholds, y, v_node, error);
-    free(thresholds);
-    return status;
+    return aimrt_sim_time_delay_line(p, b, keys, NULL, y, v_node, error);
 }

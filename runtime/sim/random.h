@@ -11,6 +11,7 @@
 #ifndef AIMRT_SIM_RANDOM_H
 #define AIMRT_SIM_RANDOM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Effect codes key the streams. Values are fixed and only appended, because
@@ -72,5 +73,20 @@ double aimrt_sim_uniform_dynamic(const aimrt_sim_dynamic_key *key, uint32_t i);
 /* Returns the i-th standard normal draw of a stream (Box-Muller on two uniforms). */
 double aimrt_sim_normal_static(const aimrt_sim_static_key *key, uint32_t i);
 double aimrt_sim_normal_dynamic(const aimrt_sim_dynamic_key *key, uint32_t i);
+
+/*
+ * Returns whether v + sigma z > 0 for z = aimrt_sim_normal_dynamic(key, i),
+ * bit for bit as that sum in double precision, but computes the logarithm
+ * and cosine of the draw only when they can change the answer: the sign of
+ * z follows from its second uniform, and |z| <= sqrt(-2 ln u1). Most
+ * comparator decisions need neither. sigma >= 0.
+ */
+bool aimrt_sim_normal_dynamic_lifts(const aimrt_sim_dynamic_key *key, uint32_t i, double v,
+                                    double sigma);
+
+/* Writes z[k] = aimrt_sim_normal_dynamic(key with column + k, i) for k in
+ * [0, n): independent blocks in a row, so the processor overlaps them. */
+void aimrt_sim_normal_dynamic_columns(const aimrt_sim_dynamic_key *key, uint32_t i, int64_t n,
+                                      double *z);
 
 #endif

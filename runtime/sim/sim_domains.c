@@ -78,7 +78,8 @@ static aimrt_sim_readout_params make_readout(const sim_state *s, const sim_tile 
     return readout;
 }
 
-/* Runs one chunk of vectors through the tile's domain function. */
+/* Runs one chunk of vectors through the tile's domain function, the GEMM
+ * form where there is one (domain_gemm.c). */
 static aimrt_status run_domain(const sim_tile *tile, const aimrt_sim_readout_params *readout,
                                const aimrt_sim_domain_block *block,
                                const aimrt_sim_domain_keys *keys, double *y)
@@ -88,19 +89,19 @@ static aimrt_status run_domain(const sim_tile *tile, const aimrt_sim_readout_par
     switch (tile->domain) {
     case SIM_DOMAIN_CHARGE:
         p.charge.readout = *readout;
-        return aimrt_sim_domain_charge(&p.charge, block, keys, y, NULL, &error);
+        return aimrt_sim_domain_charge_gemm(&p.charge, block, keys, y, NULL, &error);
     case SIM_DOMAIN_CHARGE_REDIST:
         p.redist.readout = *readout;
-        return aimrt_sim_domain_charge_redist(&p.redist, block, keys, y, NULL, &error);
+        return aimrt_sim_domain_charge_redist_gemm(&p.redist, block, keys, y, NULL, &error);
     case SIM_DOMAIN_CAPDIV:
         p.capdiv.readout = *readout;
-        return aimrt_sim_domain_capdiv(&p.capdiv, block, keys, y, NULL, &error);
+        return aimrt_sim_domain_capdiv_gemm(&p.capdiv, block, keys, y, NULL, &error);
     case SIM_DOMAIN_RESDIV:
         p.resdiv.readout = *readout;
-        return aimrt_sim_domain_resdiv(&p.resdiv, block, keys, y, NULL, &error);
+        return aimrt_sim_domain_resdiv_gemm(&p.resdiv, block, keys, y, NULL, &error);
     case SIM_DOMAIN_TIME:
         p.time.readout = *readout;
-        return aimrt_sim_domain_time(&p.time, block, keys, y, NULL, &error);
+        return aimrt_sim_domain_time_gemm(&p.time, block, keys, y, NULL, &error);
     default:
         return AIMRT_ERR_UNSUPPORTED;
     }
