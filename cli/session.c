@@ -112,12 +112,15 @@ aimcc_status cli_session_start(aimcc_ctx *ctx, cli_session *session,
         error.status = aimrt_device_exact_create(n_tiles, session->tiles, &session->device);
     }
     if (error.status != AIMRT_OK) {
+        const bool float_tiles = strcmp(default_device(session), "exact") == 0;
+        const char *hint = "";
+        if (sim && error.status == AIMRT_ERR_UNSUPPORTED)
+            hint = float_tiles ? "; the program has float tiles (the float target), which sim "
+                                 "does not model: use --device exact"
+                               : "; a tile kind lacks a parameter its domain needs (the log line "
+                                 "above names it): set it in the target file";
         snprintf(error.message, sizeof error.message, "cannot create the %s device for %d tiles: %s%s",
-                 session->device_name, (int)n_tiles, aimrt_status_name(error.status),
-                 sim && error.status == AIMRT_ERR_UNSUPPORTED
-                     ? "; sim runs integer tiles with every parameter their domain needs "
-                       "(run with -v for the missing one), or use --device exact"
-                     : "");
+                 session->device_name, (int)n_tiles, aimrt_status_name(error.status), hint);
         return cli_fail_runtime(ctx, session->path, &error);
     }
 

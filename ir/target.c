@@ -595,10 +595,13 @@ static aimcc_status read_target(const loader *ld, aimcc_arena *arena, const cJSO
 typedef enum set_result { SET_DONE, SET_ABSENT, SET_FAILED } set_result;
 
 /* Parses the text of --set KEY=VALUE: a JSON number, string or boolean, and
- * any other text as a bare string, so `domain=charge` needs no quotes. */
+ * any other text as a bare string, so `domain=charge` needs no quotes. The
+ * whole text must parse, so `t0=20ms` is the string "20ms" (which a quantity
+ * rejects) and not the number 20 in the file's unit. */
 static cJSON *parse_set_value(const char *text)
 {
-    cJSON *value = cJSON_Parse(text);
+    const char *end = NULL;
+    cJSON *value = cJSON_ParseWithOpts(text, &end, true);
     if (value != NULL && (cJSON_IsNumber(value) || cJSON_IsString(value) || cJSON_IsBool(value)))
         return value;
     cJSON_Delete(value);
