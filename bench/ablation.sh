@@ -9,6 +9,8 @@
 #   EFFECTS (environment): lines "name|--set KEY=VALUE ..." that turn one
 #   effect off; the default list is the pcm-current one.
 #   BUILD (environment): the build folder, default build.
+#   COMPILE (environment): more compile options for every row, such as
+#   "--calib X.npy".
 #   TIMES: seconds since programming, default "0 3600 86400".
 # Prints a Markdown table.
 set -eu
@@ -20,6 +22,7 @@ preset=$4
 options=$5
 times=${6:-0 3600 86400}
 build=${BUILD:-build}
+compile_options=${COMPILE:-}
 effects=${EFFECTS:-"programming noise|--set kinds[pcm].device.programming.scale=0
 drift|--set kinds[pcm].device.drift.scale=0
 accumulated read noise|--set kinds[pcm].device.read_noise.scale=0
@@ -42,7 +45,8 @@ score() {
 row() {
     name=$1
     shift
-    "$build/aimcc" compile -q "$model" -t "$preset" -o "$work/row.aimc" "$@"
+    # shellcheck disable=SC2086 # compile_options holds several words on purpose
+    "$build/aimcc" compile -q "$model" -t "$preset" -o "$work/row.aimc" $compile_options "$@"
     printf '| %s |' "$name"
     for t in $times; do score "$work/row.aimc" "$t"; done
     printf '\n'
