@@ -136,6 +136,9 @@ static void config_circuit(const sim_state *s, const config *c, sim_tile *tile)
         .sigma_offset_v = readout ? value(c, AIMRT_PARAM_COMPARATOR_OFFSET) : 0.0,
         .sigma_noise_v = readout ? value(c, AIMRT_PARAM_COMPARATOR_NOISE) : 0.0,
     };
+    /* NOTE: kT/C needs circuit.c_sample > 0 even in the charge, charge-redist
+     * and capdiv domains, whose noise uses the node capacitance instead. Their
+     * presets set no c_sample, so they run without kT/C. */
     m->ktc_temperature_k =
         readout && value(c, AIMRT_PARAM_C_SAMPLE) > 0.0 ? value(c, AIMRT_PARAM_TEMPERATURE) : 0.0;
     m->injection = (aimrt_sim_injection_params){
