@@ -31,8 +31,8 @@ static int64_t adcs_per_tile(const aimcc_tile_kind *kind)
     return adcs > 0 ? adcs : 1;
 }
 
-/* Energy of one conversion: Walden FoM x 2^bits (PHYSICS.md 6.3); a lossless
- * readout (0 bits) converts nothing. */
+/* Energy of one conversion: the Walden figure of merit times 2^bits (Walden,
+ * IEEE JSAC 1999). A lossless readout (0 bits) converts nothing. */
 static double conversion_energy(const aimcc_tile_kind *kind)
 {
     return kind->adc_bits > 0 ? param(kind, AIMRT_PARAM_COST_ADC_FOM) * ldexp(1.0, kind->adc_bits)

@@ -21,17 +21,17 @@ extern "C" {
 #endif
 
 typedef enum aimrt_param {
-    /* Device: conductance window (D5). */
+    /* Device: conductance window. */
     AIMRT_PARAM_G_MIN = 0,                /* device.g_min, uS */
     AIMRT_PARAM_G_MAX = 1,                /* device.g_max, uS */
-    /* Device: programming noise (D1). PCM cells use the polynomial; other
+    /* Device: programming noise. PCM cells use the polynomial; other
      * cells use sigma_rel of g_max. */
     AIMRT_PARAM_PROG_C0 = 2,              /* device.programming.c0, uS */
     AIMRT_PARAM_PROG_C1 = 3,              /* device.programming.c1, uS */
     AIMRT_PARAM_PROG_C2 = 4,              /* device.programming.c2, uS */
     AIMRT_PARAM_PROG_SCALE = 5,           /* device.programming.scale, 1 */
     AIMRT_PARAM_PROG_SIGMA_REL = 6,       /* device.programming.sigma_rel, 1 */
-    /* Device: drift (D2) and accumulated read noise (D3). */
+    /* Device: drift and accumulated read noise. */
     AIMRT_PARAM_DRIFT_T0 = 7,             /* device.drift.t0, s */
     AIMRT_PARAM_DRIFT_SCALE = 8,          /* device.drift.scale, 1 */
     AIMRT_PARAM_READ_T_READ = 9,          /* device.read_noise.t_read, s */
@@ -42,23 +42,23 @@ typedef enum aimrt_param {
     AIMRT_PARAM_RRAM_STD_PER_LN_S = 13,   /* device.relaxation.std_slope, uS */
     AIMRT_PARAM_RRAM_STD = 14,            /* device.relaxation.std, uS */
     AIMRT_PARAM_RRAM_T_MIN = 15,          /* device.relaxation.t_min, s */
-    /* Device: stuck-at faults (D4). */
+    /* Device: stuck-at faults. */
     AIMRT_PARAM_FAULT_SA0 = 16,           /* device.faults.p_sa0, 1 */
     AIMRT_PARAM_FAULT_SA1 = 17,           /* device.faults.p_sa1, 1 */
     AIMRT_PARAM_FAULT_RANDOM = 18,        /* device.faults.p_rand, 1 */
-    /* Device: cell current mismatch (D7), charge and time domains. */
+    /* Device: cell current mismatch, charge and time domains. */
     AIMRT_PARAM_SIGMA_I_REL = 19,         /* device.mismatch.sigma_i, 1 */
 
-    /* Circuit: wires and IR drop (C1). */
+    /* Circuit: wires and IR drop. */
     AIMRT_PARAM_R_ROW = 30,               /* circuit.wires.r_row, ohm per cell */
     AIMRT_PARAM_R_COL = 31,               /* circuit.wires.r_col, ohm per cell */
     AIMRT_PARAM_R_DRIVER = 32,            /* circuit.wires.r_driver, ohm */
     AIMRT_PARAM_R_SENSE = 33,             /* circuit.wires.r_sense, ohm */
     AIMRT_PARAM_IR_DROP = 34,             /* circuit.wires.ir_drop: off | first-order | full */
-    /* Circuit: output-referred noise (C14) and drift compensation (5.4). */
+    /* Circuit: output-referred noise and drift compensation. */
     AIMRT_PARAM_OUTPUT_NOISE = 35,        /* circuit.output_noise, 1 (normalized output) */
     AIMRT_PARAM_DRIFT_COMPENSATION = 36,  /* circuit.drift_compensation: off | global | per-column */
-    /* Circuit: sampling, comparator, switches (C7, C8, C10). */
+    /* Circuit: sampling, comparator, switches. */
     AIMRT_PARAM_TEMPERATURE = 37,         /* circuit.temperature, K */
     AIMRT_PARAM_C_SAMPLE = 38,            /* circuit.c_sample, F; 0: no kT/C at the sample */
     AIMRT_PARAM_COMPARATOR_OFFSET = 39,   /* circuit.comparator.sigma_offset, V */
@@ -67,7 +67,7 @@ typedef enum aimrt_param {
     AIMRT_PARAM_SWITCH_A1 = 42,           /* circuit.switch.a1, 1 */
     AIMRT_PARAM_SWITCH_SIGMA_A0 = 43,     /* circuit.switch.sigma_a0, V */
     AIMRT_PARAM_SWITCH_SIGMA_A1 = 44,     /* circuit.switch.sigma_a1, 1 */
-    /* Circuit: capacitors (D7, C6). */
+    /* Circuit: capacitors. */
     AIMRT_PARAM_C_UNIT = 45,              /* circuit.capacitors.c_unit, F */
     AIMRT_PARAM_A_C = 46,                 /* circuit.capacitors.a_c, sqrt(fF) (fraction x sqrt(fF)) */
     AIMRT_PARAM_C_PARASITIC = 47,         /* circuit.capacitors.c_parasitic, F */
@@ -85,12 +85,12 @@ typedef enum aimrt_param {
     AIMRT_PARAM_G_LOAD = 57,              /* circuit.resdiv.g_load, uS */
     AIMRT_PARAM_C_LINE = 58,              /* circuit.resdiv.c_line, F */
     AIMRT_PARAM_T_SAMPLE = 59,            /* circuit.resdiv.t_sample, s; 0: fully settled */
-    /* Circuit: time domain (C13). */
+    /* Circuit: time domain. */
     AIMRT_PARAM_TAU_0 = 60,               /* circuit.time.tau_0, s */
     AIMRT_PARAM_DTAU = 61,                /* circuit.time.dtau, s */
     AIMRT_PARAM_SIGMA_TAU = 62,           /* circuit.time.sigma_tau, s */
     AIMRT_PARAM_SIGMA_JITTER = 63,        /* circuit.time.sigma_jitter, s */
-    /* Converters (C11, C12). */
+    /* Converters. */
     AIMRT_PARAM_ADC_BOUND = 70,           /* adc.bound, 1 (normalized output) */
     AIMRT_PARAM_ADC_SIGMA_DNL = 71,       /* adc.sigma_dnl, LSB */
     AIMRT_PARAM_ADC_A_INL = 72,           /* adc.a_inl, LSB */
