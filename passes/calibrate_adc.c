@@ -142,9 +142,14 @@ static double phase_input_top(const aimrt_linear_plan *plan)
 
 /* Returns the kind's default ADC span in level units, the cap the sim device
  * puts on its own range (docs/simulator.md, converters): adc.bound times U,
- * U = (2^cb - 1) times 1 for bit-serial phases, else 2^(b-1) - 1. */
+ * U = (2^cb - 1) times 1 for bit-serial phases, else 2^(b-1) - 1. Only a
+ * bound the target sets caps the range: the fallback of 10 is aihwkit's
+ * bound for analog weights and amplitude inputs, and on binary slices with
+ * bit-serial phases it would clip any column sum above 10 cells. */
 static double default_span(const aimcc_tile_kind *kind, const aimrt_linear_plan *plan)
 {
+    if (!kind->params.given[AIMRT_PARAM_ADC_BOUND])
+        return INFINITY;
     const double top_level = ldexp(1.0, plan->cell_bits) - 1.0;
     const int bits = plan->input_bits > 1 ? plan->input_bits : 2;
     const double x_full =

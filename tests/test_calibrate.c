@@ -435,15 +435,52 @@ static void test_calibrate_adc_ranges_per_column(void **state)
     free(data.x);
 }
 
-/* Without data: the range of a column is its sum of levels times Qx, capped
- * at adc.bound x (2^cb - 1) x (2^(b-1) - 1), the device's default span. */
-static void test_adc_ranges_from_weights(void **state)
+/* Without data and without an adc.bound in the target, no cap applies: every
+ * range is the column's sum of levels times Qx, the largest sum it can reach. */
+static void test_adc_ranges_uncapped_without_bound(void **state)
 {
     (void)state;
     char target[4096];
     test_source_path(target, sizeof target, "tests/data/targets/quantized_pcm.json");
     aimcc_ctx *ctx = aimcc_ctx_create();
     aimcc_compile *compile = compile_mnist(ctx, target, NULL, NULL, 0);
+    const aimcc_module *module = aimcc_compile_module(compile);
+    int64_t checked = 0;
+    for (const aimcc_op *op = module->first; op; op = op->next) {
+        if (op->code != AIMRT_OP_LINEAR || op->plan == NULL)
+            continue;
+        assert_false(module->target->kinds[op->kind].params.given[AIMRT_PARAM_ADC_BOUND]);
+        const float *range = op->inputs[6]->data;
+        const double top = aimcc_layout_input_top(op->plan->input_sign, op->plan->input_bits);
+        int64_t at = 0;
+        for (int b = 0; b < op->n_blocks; b++) {
+            const aimcc_tile_block *block = &op->blocks[b];
+            const aimcc_tile *tile = &module->tiles[block->tile];
+            for (int64_t c = 0; c < 2 * block->n_cols; c++, at++) {
+                double sum = 0.0;
+                for (int64_t r = block->tile_row; r < block->tile_row + block->n_rows; r++)
+                    sum += tile->levels[r * tile->cols + block->tile_col + c];
+                assert_true(fabs(range[at] - sum * top) <= 1e-6 * sum * top);
+                checked++;
+            }
+        }
+    }
+    assert_true(checked > 0);
+    aimcc_compile_destroy(compile);
+    aimcc_ctx_destroy(ctx);
+}
+
+/* Without data: the range of a column is its sum of levels times Qx, capped
+ * at adc.bound x (2^cb - 1) x (2^(b-1) - 1), the device's default span,
+ * when the target sets adc.bound. */
+static void test_adc_ranges_from_weights(void **state)
+{
+    (void)state;
+    char target[4096];
+    test_source_path(target, sizeof target, "tests/data/targets/quantized_pcm.json");
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    const aimcc_binding bound = {.name = "kinds[pcm].adc.bound", .value = "10"};
+    aimcc_compile *compile = compile_mnist(ctx, target, NULL, &bound, 1);
     const aimcc_module *module = aimcc_compile_module(compile);
     int64_t capped = 0, uncapped = 0;
     for (const aimcc_op *op = module->first; op; op = op->next) {
@@ -454,7 +491,7 @@ static void test_adc_ranges_from_weights(void **state)
         assert_null(op->inputs[4]);
         const float *range = op->inputs[6]->data;
         const double top = aimcc_layout_input_top(op->plan->input_sign, op->plan->input_bits);
-        /* quantized_pcm.json: 8-bit cells, 8-bit amplitude inputs, adc.bound as the registry sets it. */
+        /* quantized_pcm.json: 8-bit cells, 8-bit amplitude inputs, adc.bound 10 by --set. */
         const double cap = module->target->kinds[op->kind].params.value[AIMRT_PARAM_ADC_BOUND] *
                            255.0 * 127.0;
         int64_t at = 0;
@@ -514,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_calibrate_twice_same_bytes),
         cmocka_unit_test(test_calibrate_adc_ranges_per_column),
         cmocka_unit_test(test_adc_ranges_from_weights),
+        cmocka_unit_test(test_adc_ranges_uncapped_without_bound),
         cmocka_unit_test(test_calibrate_sample_size_mismatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
