@@ -66,9 +66,9 @@ aimcc_status cli_session_load(aimcc_ctx *ctx, const char *path, const aimrt_limi
     return AIMCC_OK;
 }
 
-/* Returns "sim" when every tile of the program holds integer levels, else
- * "exact": sim has no model of float tiles, and a program without tiles has
- * nothing to simulate. */
+/* Returns "sim" when every tile of the program contains integer levels, else
+ * "exact", because sim has no model of float tiles and a program without
+ * tiles has nothing to simulate. */
 static const char *default_device(const cli_session *session)
 {
     const int32_t n_tiles = aimrt_program_n_tiles(session->program);

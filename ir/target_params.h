@@ -28,7 +28,7 @@ aimcc_status aimcc_target_params_read(aimcc_ctx *ctx, const char *file, const ch
  * component of every registry path under prefix, once each. */
 void aimcc_target_param_keys(char *buf, size_t size, const char *prefix);
 
-/* Returns whether path ("circuit.wires") is a group that holds registry
+/* Returns whether path ("circuit.wires") is a group that contains registry
  * parameters, so --set may create it. */
 bool aimcc_target_param_group(const char *path);
 

@@ -144,7 +144,7 @@ typedef enum calib_device {
 } calib_device;
 
 /*
- * Emits the module as it stands, loads it, and runs calibration samples
+ * Emits the module in its current state, loads it, and runs calibration samples
  * [begin, end) through it on the exact device (with the observer that fills
  * each op's histogram and sample) or on a sim device with seed (recording the
  * pre-ADC signals; then on_sim reads them before the device is freed).

@@ -24,7 +24,11 @@ int session_drift_mode(const aimrt_program *program, const program_op *op)
     const program_kind *kind = &program->kinds[op->plan.kind];
     if (program->version >= 2 && kind->params.given[AIMRT_PARAM_DRIFT_COMPENSATION]) {
         const double mode = kind->params.value[AIMRT_PARAM_DRIFT_COMPENSATION];
-        return mode >= 2.0 ? 2 : mode >= 1.0 ? 1 : 0;
+        if (mode >= 2.0)
+            return 2;
+        if (mode >= 1.0)
+            return 1;
+        return 0;
     }
     for (int i = 0; i < op->n_blocks; i++)
         if (program->tiles[op->blocks[i].tile].drift_compensation)

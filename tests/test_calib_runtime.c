@@ -681,8 +681,8 @@ static void observe(void *user, int op_index, const char *node, int op_code, int
     }
 }
 
-/* The observer sees every op in order, and the linear op's output view
- * holds what the run returned; clearing it stops the calls. */
+/* The observer receives every op in order, and the linear op's output view
+ * contains what the run returned. Clearing the observer stops the calls. */
 static void test_observer_sees_every_op(void **state)
 {
     (void)state;

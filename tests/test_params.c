@@ -289,7 +289,7 @@ static void fix_crc(uint8_t *image, size_t size)
     aimrt_put_u32(image + AIMRT_HEADER_CRC, (uint32_t)crc32(0L, image, (uInt)size));
 }
 
-/* One corruption of the second record of section 8 and what the loader says. */
+/* One corruption of the second record of section 8 and the loader's expected message. */
 typedef struct record_case {
     int field;        /* 0 kind, 1 id, 2 value, 3 swap with the third record */
     double value;

@@ -379,7 +379,7 @@ static void test_cached_statics_keep_bits(void **state)
     assert_memory_equal(got, want, sizeof got);
 }
 
-/* Column 0 sees the sums 1 .. 1000 once each: its median is 500 and its
+/* Column 0 receives the sums 1 .. 1000 once each: its median is 500 and its
  * maximum 1000, read back within the bins' 2.2 % width. */
 static void test_signal_quantile_of_ramp(void **state)
 {

@@ -297,7 +297,12 @@ static void test_noise_decision_matches_draw(void **state)
         key.column = (uint64_t)(n / 256);
         const uint32_t i = (uint32_t)(n % 256);
         const int64_t step = n % 183;
-        const double v = step == 181 ? 0.0 : step == 182 ? 4.9e-324 : (step - 90) * 0.1 * sigma;
+        /* A sweep across 0 in tenths of sigma, then exactly 0 and the smallest subnormal. */
+        double v = (step - 90) * 0.1 * sigma;
+        if (step == 181)
+            v = 0.0;
+        if (step == 182)
+            v = 4.9e-324;
         const bool want = v + sigma * aimrt_sim_normal_dynamic(&key, i) > 0.0;
         if (aimrt_sim_normal_dynamic_lifts(&key, i, v, sigma) != want)
             fail_msg("draw %u of column %llu at v %.17g: shortcut decides %d", (unsigned)i,

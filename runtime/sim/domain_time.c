@@ -84,7 +84,7 @@ static aimrt_status column_tdc(const aimrt_sim_time_params *p, double lsb_level,
 }
 
 /* Delay line of one column for every vector; products (n_vectors x
- * n_cols) holds each output's sum of level x, or NULL to add it here. */
+ * n_cols) contains each output's sum of level x, or NULL to add it here. */
 static aimrt_status delay_line_column(const aimrt_sim_time_params *p, const aimrt_sim_domain_block *b,
                                       const aimrt_sim_domain_keys *keys, int64_t c,
                                       const double *products, double **thresholds, double *y,

@@ -77,7 +77,7 @@ double aimrt_sim_normal_dynamic(const aimrt_sim_dynamic_key *key, uint32_t i);
 /*
  * Returns whether v + sigma z > 0 for z = aimrt_sim_normal_dynamic(key, i),
  * bit for bit as that sum in double precision, but computes the logarithm
- * and cosine of the draw only when they can change the answer: the sign of
+ * and cosine of the draw only when they can change the result: the sign of
  * z follows from its second uniform, and |z| <= sqrt(-2 ln u1). Most
  * comparator decisions need neither. sigma >= 0.
  */

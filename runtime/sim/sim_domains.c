@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The MVM of sim tiles in the domains other than current: inputs through
- * the DAC, then the domain's transfer function (sim/domain.h) with the
- * tile's cached static draws, the converter LSB of each column and, when
- * signals are recorded, each output's value before conversion. Also the ADC
- * range rule every domain shares.
+ * The MVM of sim tiles in the domains other than current. Inputs pass the
+ * DAC, then the domain's transfer function (sim/domain.h) runs with the
+ * tile's cached static draws and the converter LSB of each column. When
+ * signals are recorded, it keeps each output's value before conversion.
+ * The file also contains the ADC range rule that every domain shares.
  */
 #include <math.h>
 #include <string.h>
@@ -15,8 +15,8 @@
  * The default LSB of an MVM over n_rows rows, in level units: the smallest
  * integer whose range [-half LSB, (half - 1) LSB], half = 2^(bits-1), covers
  * min(the block's largest |column sum|, adc.bound U). It is 1 when the bits
- * suffice for that span, which makes an ideal ADC lossless on the exact
- * integer sums; beyond the range it saturates.
+ * suffice for that span, so an ideal ADC is lossless on the exact integer
+ * sums. Beyond the range the ADC saturates.
  */
 double sim_default_lsb(const sim_tile *tile, int64_t n_rows)
 {

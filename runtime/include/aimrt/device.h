@@ -17,8 +17,8 @@ extern "C" {
 #endif
 
 /* Version 2: mvm writes double results, and tile descriptions carry the
- * cell bits. The optional set_adc_range at the end needs no new version:
- * the size field tells whether a device has it. */
+ * cell bits. The optional set_adc_range at the end needs no new version,
+ * because the size field shows whether a device has it. */
 #define AIMRT_DEVICE_VERSION 2
 
 /* The description of one tile that the runtime passes to a device when it writes it. */
