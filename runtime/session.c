@@ -198,7 +198,7 @@ static aimrt_status check_memory(const aimrt_session *session, const linear_size
     buffers = add_product(sizes->gather, sizeof(float), buffers);
     buffers = add_product(sizes->partial, sizeof(double), buffers);
     buffers = add_product(sizes->xq, sizeof(int32_t), buffers);
-    buffers = add_product(sizes->acc, sizeof(int64_t), buffers);
+    buffers = add_product(sizes->acc, sizeof(double), buffers);
     buffers = add_product(sizes->replicas, sizeof(replica_rows), buffers);
     buffers = add_product(sizes->rows, 6 * sizeof(int64_t) + sizeof(float), buffers);
 
@@ -229,7 +229,7 @@ static aimrt_status allocate_scratch(aimrt_session *session, const linear_sizes 
     session->gather = malloc((size_t)(sizes.gather > 0 ? sizes.gather : 1) * sizeof(float));
     session->partial = malloc((size_t)(sizes.partial > 0 ? sizes.partial : 1) * sizeof(double));
     session->xq = malloc((size_t)(sizes.xq > 0 ? sizes.xq : 1) * sizeof(int32_t));
-    session->acc = malloc((size_t)(sizes.acc > 0 ? sizes.acc : 1) * sizeof(int64_t));
+    session->acc = malloc((size_t)(sizes.acc > 0 ? sizes.acc : 1) * sizeof(double));
     session->parts = malloc((size_t)(sizes.replicas > 0 ? sizes.replicas : 1) *
                             sizeof *session->parts);
     session->sample_index = malloc(rows * sizeof(int64_t));

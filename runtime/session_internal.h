@@ -49,7 +49,7 @@ struct aimrt_session {
     int64_t *phase_mvm;     /* per vector: the MVM index of one input phase */
     float *input_scale;     /* per row of x: s_v */
     int32_t *xq;            /* quantized inputs, rows x K */
-    int64_t *acc;           /* integer accumulators, rows x N */
+    double *acc;            /* accumulators of decoded column sums, rows x N */
     replica_rows *parts;    /* per replica of the current op */
 
     /* Global drift compensation (session_drift.c). */

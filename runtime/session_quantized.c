@@ -4,8 +4,15 @@
  * input vector v gets its LSB s_v and integers xq, which split into phases
  * x_p of significance g_p. Per block and phase, one device MVM over the
  * block's tile columns (reference columns included) gives column sums that
- * decode per encoding into int64 accumulators, summed over phases and row
- * blocks. Then y = (float)((double)acc * s_v * w_scale[n]) + bias[n].
+ * decode per encoding into double accumulators, summed over phases and row
+ * blocks. Then y = (float)(acc * s_v * w_scale[n]) + bias[n].
+ *
+ * The accumulators are doubles because a device's column sums are integers
+ * only on the exact device: the sim returns ADC codes times an LSB that a
+ * calibrated range makes fractional, and analog errors on top. Truncating
+ * such sums to integers would bias every output toward zero by up to one
+ * level per column and phase. Integer sums stay exact in a double up to
+ * 2^53, far above any column sum the program limits allow.
  */
 #include <math.h>
 
@@ -128,43 +135,44 @@ static int64_t phase_gain(const aimrt_linear_plan *plan, int32_t p)
     return p < half ? INT64_C(1) << p : -(INT64_C(1) << (p - half));
 }
 
-/* Adds gain * the decoded integers of logical columns [0, n_cols) into acc,
- * from one vector's column sums cols (exact integers), with sum_x the phase's
- * input sum over the block's rows. */
+/* Adds gain * the decoded values of logical columns [0, n_cols) into acc,
+ * from one vector's column sums cols, with sum_x the phase's input sum over
+ * the block's rows. */
 static void decode_add(const aimrt_linear_plan *plan, int64_t n_cols, const double *cols,
-                       int64_t sum_x, int64_t gain, int64_t *acc)
+                       int64_t sum_x, int64_t gain, double *acc)
 {
     const int32_t slices = plan->n_slices, cb = plan->cell_bits;
-    const int64_t top = (INT64_C(1) << cb) - 1;
-    const int64_t offset = INT64_C(1) << (plan->weight_bits - 1);
+    const double top = ldexp(1.0, cb) - 1.0;
+    const double radix = ldexp(1.0, cb);
+    const double offset = ldexp(1.0, plan->weight_bits - 1);
     const double *reference = cols + n_cols * slices;  /* OFFSET reference columns */
     for (int64_t c = 0; c < n_cols; c++) {
-        int64_t value = 0;
+        double value = 0.0;
         for (int32_t s = slices - 1; s >= 0; s--) {
             /* Horner's scheme gives value = sum_s 2^(s cb) digit_s. The last two's
              * complement bit has weight -2^(wb-1). */
             const int64_t base = c * slices + s;
-            int64_t digit;
+            double digit;
             switch (plan->encoding) {
             case AIMRT_ENCODING_DIFFERENTIAL:
-                digit = (int64_t)cols[2 * base] - (int64_t)cols[2 * base + 1];
+                digit = cols[2 * base] - cols[2 * base + 1];
                 break;
             case AIMRT_ENCODING_OFFSET:
-                digit = (int64_t)cols[base] - (int64_t)reference[s];
+                digit = cols[base] - reference[s];
                 break;
             case AIMRT_ENCODING_CONSTANT_SUM:
-                /* (G+ - G-) + M X is twice the G+ column sum, so always even. */
-                digit = ((int64_t)cols[2 * base] - (int64_t)cols[2 * base + 1] + top * sum_x) / 2;
+                /* (G+ - G-) + M X is twice the G+ column sum: even on the exact device. */
+                digit = 0.5 * (cols[2 * base] - cols[2 * base + 1] + top * (double)sum_x);
                 break;
             default:
-                digit = s == slices - 1 ? -(int64_t)cols[base] : (int64_t)cols[base];
+                digit = s == slices - 1 ? -cols[base] : cols[base];
                 break;
             }
-            value = value * (INT64_C(1) << cb) + digit;
+            value = value * radix + digit;
         }
         if (plan->encoding == AIMRT_ENCODING_CONSTANT_SUM)
-            value -= offset * sum_x;
-        acc[c] += gain * value;
+            value -= offset * (double)sum_x;
+        acc[c] += (double)gain * value;
     }
 }
 
@@ -212,7 +220,7 @@ static void write_corrected(const aimrt_session *session, int64_t rows, int64_t 
         const double scale = session->input_scale[v];
         for (int64_t j = 0; j < n; j++) {
             const float b = bias ? bias[j] : 0.0f;
-            const float raw = (float)((double)session->acc[v * n + j] * scale * w_scale[j]) + b;
+            const float raw = (float)(session->acc[v * n + j] * scale * w_scale[j]) + b;
             const double corrected = ((double)raw - c->offset[j]) / c->gain[j];
             y[v * n + j] = (float)(b + c->drift[j] * (corrected - b));
         }
@@ -251,7 +259,7 @@ aimrt_status session_run_quantized(aimrt_session *session, const program_op *op,
         const double scale = session->input_scale[v];
         for (int64_t c = 0; c < n; c++) {
             /* The drift gain is 1 (exact) unless drift compensation is on. */
-            const float value = (float)((double)session->acc[v * n + c] * scale * w_scale[c] *
+            const float value = (float)(session->acc[v * n + c] * scale * w_scale[c] *
                                         session->linear_gain);
             y[v * n + c] = bias ? value + bias[c] : value;
         }

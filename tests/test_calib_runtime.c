@@ -743,6 +743,37 @@ static void test_phases_get_own_mvm_index(void **state)
     aimrt_program_free(program);
 }
 
+/* A device's column sums need not be integers: the sim returns ADC codes
+ * times a fractional LSB. The same gain on every tile column, reference
+ * columns included, scales each decoded phase and so the output by that
+ * gain, which truncated sums would not do. */
+static void test_fractional_column_sums_scale_output(void **state)
+{
+    (void)state;
+    aimrt_program *program = load();
+    float x[VECTORS * K], expected[VECTORS * N], actual[VECTORS * N];
+    fill_inputs(x, VECTORS, K, 47);
+    aimrt_device *exact = create_exact(program);
+    run_on(program, exact, x, VECTORS, expected);
+    destroy_device(exact);
+
+    program_op *op = &program->ops[linear_op(program)];
+    op->plan.input_mode = AIMRT_INPUT_BIT_SERIAL;
+    op->plan.n_phases = op->plan.input_bits;
+    skewed *s = NULL;
+    aimrt_device *device = create_skewed(program, 0, &s);
+    const double gain = 0.7;
+    for (int64_t i = 0; i < s->n_tiles * s->cols; i++)
+        s->gain[i] = gain;
+    run_on(program, device, x, VECTORS, actual);
+
+    const double tolerance = 1e-6 * max_abs(expected, VECTORS * N);
+    for (int i = 0; i < VECTORS * N; i++)
+        assert_near(actual[i], gain * expected[i], tolerance);
+    destroy_device(device);
+    aimrt_program_free(program);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -757,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_adc_range_reaches_device),
         cmocka_unit_test(test_observer_sees_every_op),
         cmocka_unit_test(test_phases_get_own_mvm_index),
+        cmocka_unit_test(test_fractional_column_sums_scale_output),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
