@@ -7,12 +7,10 @@
  * decode per encoding into double accumulators, summed over phases and row
  * blocks. Then y = (float)(acc * s_v * w_scale[n]) + bias[n].
  *
- * The accumulators are doubles because a device's column sums are integers
- * only on the exact device: the sim returns ADC codes times an LSB that a
- * calibrated range makes fractional, and analog errors on top. Truncating
- * such sums to integers would bias every output toward zero by up to one
- * level per column and phase. Integer sums stay exact in a double up to
- * 2^53, far above any column sum the program limits allow.
+ * The accumulators are doubles because only the exact device returns integer
+ * column sums. The sim returns ADC codes times an LSB that a calibrated range
+ * makes fractional, so truncating its sums would bias each output toward
+ * zero. A double holds every integer up to 2^53 exactly.
  */
 #include <math.h>
 

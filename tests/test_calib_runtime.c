@@ -717,12 +717,13 @@ static void test_observer_sees_every_op(void **state)
 /* On a bit-serial plan (8 phases) each phase of MVM m is MVM 8 m + p, so no
  * two phases share dynamic noise keys; the outputs equal the one-phase
  * plan's on the exact device. */
-static void test_phases_get_own_mvm_index(void **state)
+/* Fills x from seed, writes the exact outputs of the program into expected,
+ * switches its op to bit-serial input phases and returns a skewed device
+ * with gain 1 and offset 0. */
+static aimrt_device *bit_serial_skewed(aimrt_program *program, float *x, uint32_t seed,
+                                       float *expected, skewed **out)
 {
-    (void)state;
-    aimrt_program *program = load();
-    float x[VECTORS * K], expected[VECTORS * N], actual[VECTORS * N];
-    fill_inputs(x, VECTORS, K, 31);
+    fill_inputs(x, VECTORS, K, seed);
     aimrt_device *exact = create_exact(program);
     run_on(program, exact, x, VECTORS, expected);
     destroy_device(exact);
@@ -731,8 +732,17 @@ static void test_phases_get_own_mvm_index(void **state)
     assert_int_equal(op->plan.input_sign, AIMRT_INPUT_ONE_PASS);
     op->plan.input_mode = AIMRT_INPUT_BIT_SERIAL;
     op->plan.n_phases = op->plan.input_bits;
+    return create_skewed(program, 0, out);
+}
+
+static void test_phases_get_own_mvm_index(void **state)
+{
+    (void)state;
+    aimrt_program *program = load();
+    float x[VECTORS * K], expected[VECTORS * N], actual[VECTORS * N];
     skewed *s = NULL;
-    aimrt_device *device = create_skewed(program, 0, &s);
+    aimrt_device *device = bit_serial_skewed(program, x, 31, expected, &s);
+    const program_op *op = &program->ops[linear_op(program)];
     run_on(program, device, x, 1, actual);
     assert_memory_equal(actual, expected, N * sizeof(float));
     /* One vector of sample 0, MVM index 0: phases 0 .. 7 per block. */
@@ -747,21 +757,13 @@ static void test_phases_get_own_mvm_index(void **state)
  * times a fractional LSB. The same gain on every tile column, reference
  * columns included, scales each decoded phase and so the output by that
  * gain, which truncated sums would not do. */
-static void test_fractional_column_sums_scale_output(void **state)
+static void test_fractional_sums_scale_output(void **state)
 {
     (void)state;
     aimrt_program *program = load();
     float x[VECTORS * K], expected[VECTORS * N], actual[VECTORS * N];
-    fill_inputs(x, VECTORS, K, 47);
-    aimrt_device *exact = create_exact(program);
-    run_on(program, exact, x, VECTORS, expected);
-    destroy_device(exact);
-
-    program_op *op = &program->ops[linear_op(program)];
-    op->plan.input_mode = AIMRT_INPUT_BIT_SERIAL;
-    op->plan.n_phases = op->plan.input_bits;
     skewed *s = NULL;
-    aimrt_device *device = create_skewed(program, 0, &s);
+    aimrt_device *device = bit_serial_skewed(program, x, 47, expected, &s);
     const double gain = 0.7;
     for (int64_t i = 0; i < s->n_tiles * s->cols; i++)
         s->gain[i] = gain;
@@ -788,7 +790,7 @@ int main(void)
         cmocka_unit_test(test_adc_range_reaches_device),
         cmocka_unit_test(test_observer_sees_every_op),
         cmocka_unit_test(test_phases_get_own_mvm_index),
-        cmocka_unit_test(test_fractional_column_sums_scale_output),
+        cmocka_unit_test(test_fractional_sums_scale_output),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
