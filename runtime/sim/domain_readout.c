@@ -144,8 +144,12 @@ double aimrt_sim_readout_level_drawn(const aimrt_sim_readout_params *readout,
     if (readout->injection.scale != 0.0)
         v = aimrt_sim_injection_apply(&readout->injection, &column->switch_error, v);
     v += ktc_noise_v;
+    /* The recorded value is what the comparator compares, static offset
+     * included: ranges calibrated on it leave room for the offsets of the
+     * calibration instances instead of clipping codes the per-column
+     * correction could no longer restore. */
     if (analog)
-        *analog = (v - v_zero_v) / v_per_level;
+        *analog = (v - v_zero_v) / v_per_level + column->comparator_offset_v / fabs(v_per_level);
     switch (readout->kind) {
     case AIMRT_SIM_READOUT_LOSSLESS:
         return nearbyint((v - v_zero_v) / v_per_level);
