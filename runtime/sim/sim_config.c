@@ -136,11 +136,14 @@ static void config_circuit(const sim_state *s, const config *c, sim_tile *tile)
         .sigma_offset_v = readout ? value(c, AIMRT_PARAM_COMPARATOR_OFFSET) : 0.0,
         .sigma_noise_v = readout ? value(c, AIMRT_PARAM_COMPARATOR_NOISE) : 0.0,
     };
-    /* NOTE: kT/C needs circuit.c_sample > 0 even in the charge, charge-redist
-     * and capdiv domains, whose noise uses the node capacitance instead. Their
-     * presets set no c_sample, so they run without kT/C. */
-    m->ktc_temperature_k =
-        readout && value(c, AIMRT_PARAM_C_SAMPLE) > 0.0 ? value(c, AIMRT_PARAM_TEMPERATURE) : 0.0;
+    /* The charge, charge-redist and capdiv domains sample their summing node,
+     * so its capacitance sets kT/C. The others sample on circuit.c_sample,
+     * and 0 there means no sampling capacitor is modelled. */
+    const bool samples_node = tile->domain == SIM_DOMAIN_CHARGE ||
+                              tile->domain == SIM_DOMAIN_CHARGE_REDIST ||
+                              tile->domain == SIM_DOMAIN_CAPDIV;
+    const bool ktc = readout && (samples_node || value(c, AIMRT_PARAM_C_SAMPLE) > 0.0);
+    m->ktc_temperature_k = ktc ? value(c, AIMRT_PARAM_TEMPERATURE) : 0.0;
     m->injection = (aimrt_sim_injection_params){
         .a0_v = value(c, AIMRT_PARAM_SWITCH_A0),
         .a1 = value(c, AIMRT_PARAM_SWITCH_A1),
