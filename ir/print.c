@@ -402,8 +402,27 @@ static void print_plan(printer *p, const aimcc_op *op)
     end_line(p);
 }
 
+/* Writes ", NAME LOW to HIGH" with the extremes of a 1-D f32 constant, and
+ * returns whether there was one to write. */
+static bool emit_extent(printer *p, const char *name, const aimcc_value *value)
+{
+    if (!value || !value->data || value->rank != 1 || value->dims[0] <= 0)
+        return false;
+    const float *values = value->data;
+    float low = values[0], high = values[0];
+    for (int64_t c = 1; c < value->dims[0]; c++) {
+        low = fminf(low, values[c]);
+        high = fmaxf(high, values[c]);
+    }
+    emit(p, ", %s ", name);
+    emit_real(p, low, 6, false);
+    emit(p, " to ");
+    emit_real(p, high, 6, false);
+    return true;
+}
+
 /* Writes `# calibration: input range R, adc_range LOW to HIGH over C columns,
- * P probes` after a LINEAR op that carries calibration inputs, so a reader
+ * adc_low LOW to HIGH, P probes` after a LINEAR op that carries calibration inputs, so a reader
  * sees the calibrated ranges without decoding the constants. The parser
  * skips it as a comment: the plan and the operands hold the same values. */
 static void print_calibration(printer *p, const aimcc_op *op)
@@ -418,19 +437,9 @@ static void print_calibration(printer *p, const aimcc_op *op)
     else
         emit(p, "dynamic");
     const aimcc_value *range = op->n_inputs > 6 ? op->inputs[6] : NULL;
-    if (range && range->data && range->rank == 1 && range->dims[0] > 0) {
-        const float *values = range->data;
-        float low = values[0], high = values[0];
-        for (int64_t c = 1; c < range->dims[0]; c++) {
-            low = fminf(low, values[c]);
-            high = fmaxf(high, values[c]);
-        }
-        emit(p, ", adc_range ");
-        emit_real(p, low, 6, false);
-        emit(p, " to ");
-        emit_real(p, high, 6, false);
+    if (emit_extent(p, "adc_range", range))
         emit(p, " over %" PRId64 " columns", range->dims[0]);
-    }
+    emit_extent(p, "adc_low", op->n_inputs > 7 ? op->inputs[7] : NULL);
     const aimcc_value *probes = op->inputs[4];
     if (probes && probes->rank == 2)
         emit(p, ", %" PRId64 " probes", probes->dims[0]);

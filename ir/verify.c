@@ -382,16 +382,17 @@ static aimcc_status check_op_blocks(verifier *v, const aimcc_op *op)
 /* Checks the optional calibration operands of a quantized LINEAR op:
  * constants probe_x f32 [P, K] and probe_y f32 [P, N] (both or neither), and
  * adc_range f32 [C] with C the tile columns of the op's blocks, every range
- * finite and >= 0. */
+ * finite and >= 0, and adc_low f32 [C] below adc_range (or both 0). */
 static aimcc_status check_op_calibration(verifier *v, const aimcc_op *op)
 {
     if (op->code != AIMRT_OP_LINEAR || op->n_inputs <= 4)
         return AIMCC_OK;
     if (op->plan == NULL || op->plan->encoding == AIMRT_ENCODING_FLOAT)
         return fail_op(v, op, "a float linear op has %d inputs; only quantized ones take the "
-                       "calibration inputs 4 to 6", op->n_inputs);
+                       "calibration inputs 4 to 7", op->n_inputs);
     const aimcc_value *x = op->inputs[4], *y = op->n_inputs > 5 ? op->inputs[5] : NULL;
     const aimcc_value *range = op->n_inputs > 6 ? op->inputs[6] : NULL;
+    const aimcc_value *low = op->n_inputs > 7 ? op->inputs[7] : NULL;
     for (int i = 4; i < op->n_inputs; i++) {
         const aimcc_value *input = op->inputs[i];
         if (input && (input->kind != AIMCC_VALUE_CONST || !input->data ||
@@ -401,6 +402,8 @@ static aimcc_status check_op_calibration(verifier *v, const aimcc_op *op)
     }
     if ((x == NULL) != (y == NULL))
         return fail_op(v, op, "probe_x (input 4) and probe_y (input 5) must be given together");
+    if (low != NULL && range == NULL)
+        return fail_op(v, op, "adc_low (input 7) needs adc_range (input 6)");
     if (range == NULL)
         return AIMCC_OK;
     int64_t columns = 0;
@@ -416,6 +419,18 @@ static aimcc_status check_op_calibration(verifier *v, const aimcc_op *op)
         if (!(values[c] >= 0.0f) || !isfinite(values[c]))
             return fail_op(v, op, "adc_range (input 6) column %" PRId64 " is %g; ranges are "
                            "finite and >= 0", c, (double)values[c]);
+    }
+    if (low == NULL)
+        return AIMCC_OK;
+    if (low->rank != 1 || low->dims[0] != columns)
+        return fail_op(v, op, "adc_low (input 7) has %" PRId64 " values but adc_range %" PRId64,
+                       low->rank == 1 ? low->dims[0] : -1, columns);
+    const float *lows = low->data;
+    for (int64_t c = 0; c < columns; c++) {
+        const bool unset = lows[c] == 0.0f && values[c] == 0.0f;
+        if (!isfinite(lows[c]) || !(unset || lows[c] < values[c]))
+            return fail_op(v, op, "ADC span of column %" PRId64 " is [%g, %g]; adc_low must be "
+                           "below adc_range, or both 0", c, (double)lows[c], (double)values[c]);
     }
     return AIMCC_OK;
 }

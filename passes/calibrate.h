@@ -120,6 +120,7 @@ typedef struct calib_op {
     aimcc_calib_sample sample;    /* capacity 0 when the run does not gather it */
     double input_range;           /* chosen range, 0 when the op keeps its plan */
     float *adc_range;             /* per tile column of the blocks, NULL before calibrate_adc */
+    float *adc_low;               /* bottom of each column's span, NULL for symmetric ranges */
     int64_t n_adc;
 } calib_op;
 
@@ -164,7 +165,9 @@ bool calib_op_has_calibrated_adc(const aimcc_module *module, const aimcc_op *op)
 int64_t calib_op_tile_columns(const aimcc_op *op);
 
 /* Runs calibrate.instances sim devices and sets every op's adc_range to the
- * largest calibrate.adc_percentile quantile of its columns' signals. */
+ * largest calibrate.adc_percentile quantile of its columns' signals. On the
+ * kinds whose SAR converts a one-sided node it sets spans: adc_range is then
+ * the top and adc_low the bottom quantile, the lowest over the instances. */
 aimcc_status calib_adc_from_data(calib_state *state);
 
 /* Sets every op's adc_range from its levels: the largest |column sum| at
@@ -178,8 +181,8 @@ aimcc_status calib_adc_from_weights(calib_state *state);
  * input_scale attribute to match. */
 aimcc_status calib_set_input_range(calib_state *state, calib_op *item, double range);
 
-/* Adds probe_x, probe_y (when with_probes) and adc_range (when computed) as
- * inputs 4 to 6 of the op. */
+/* Adds probe_x, probe_y (when with_probes), adc_range and adc_low (when
+ * computed) as inputs 4 to 7 of the op. */
 aimcc_status calib_attach_operands(calib_state *state, calib_op *item, bool with_probes);
 
 #endif

@@ -4,9 +4,12 @@
  * blocks in block order, in level units (level x input integer of a phase),
  * as the device's set_adc_range takes them. With calibration data they are
  * the calibrate.adc_percentile quantile of the pre-ADC signals that sim chip
- * instances record, the largest over the instances. Without data they are
- * the largest |column sum| the column's levels allow at full-scale input,
- * capped at the kind's default span adc.bound x U.
+ * instances record, the largest over the instances. On the charge,
+ * charge-redist, capdiv and resdiv kinds, whose SAR converts a node that
+ * moves one way from its reset level, they are spans [low, high] instead:
+ * a symmetric range would leave half of the codes unused. Without data they
+ * are the largest |column sum| the column's levels allow at full-scale
+ * input, capped at the kind's default span adc.bound x U.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -41,6 +44,23 @@ static int64_t block_columns(const aimcc_op *op, const aimcc_tile_block *block)
            aimrt_plan_reference_columns(op->plan);
 }
 
+/* Returns true when op's kind converts a one-sided node with a SAR ADC. */
+static bool converts_one_sided_node(const aimcc_module *module, const aimcc_op *op)
+{
+    const aimcc_tile_kind *kind = aimcc_kind_of_op(module, op);
+    if (kind == NULL)
+        return false;
+    switch (kind->domain) {
+    case AIMCC_DOMAIN_CHARGE:
+    case AIMCC_DOMAIN_CHARGE_REDIST:
+    case AIMCC_DOMAIN_CAPDIV:
+    case AIMCC_DOMAIN_RESDIV:
+        return true;
+    default:
+        return false;
+    }
+}
+
 int64_t calib_op_tile_columns(const aimcc_op *op)
 {
     int64_t total = 0;
@@ -63,7 +83,66 @@ static aimcc_status allocate_ranges(calib_state *state, calib_op *item)
     return AIMCC_OK;
 }
 
-/* Raises each column's range to the quantile this sim instance recorded. */
+/* Allocates item->adc_low, every bottom at +infinity until an instance
+ * lowers it, when the op's kind converts a one-sided node. */
+static aimcc_status allocate_lows(calib_state *state, calib_op *item)
+{
+    if (item->adc_range == NULL || !converts_one_sided_node(state->module, item->op))
+        return AIMCC_OK;
+    item->adc_low = aimcc_arena_calloc(state->module->arena, (size_t)item->n_adc + 1,
+                                       sizeof *item->adc_low);
+    if (item->adc_low == NULL)
+        return aimcc_fail(state->ctx, AIMCC_ERR_NOMEM, item->op->node, item->op->onnx_type,
+                          "out of memory");
+    for (int64_t c = 0; c < item->n_adc; c++)
+        item->adc_low[c] = INFINITY;
+    return AIMCC_OK;
+}
+
+/* Reads column c of tile's quantiles from the device into the op's range
+ * at index at: |value| for a symmetric range, both ends for a span. */
+static aimrt_status read_column(calib_op *item, const aimrt_device *device, int32_t tile,
+                                int64_t c, double q, int64_t at)
+{
+    if (item->adc_low == NULL) {
+        double value = 0.0;
+        const aimrt_status rt = aimrt_device_sim_signal_quantile(device, tile, c, q, &value);
+        if (rt == AIMRT_OK && isfinite(value) && value > item->adc_range[at])
+            item->adc_range[at] = (float)value;
+        return rt;
+    }
+    double low = 0.0, high = 0.0;
+    const aimrt_status rt = aimrt_device_sim_signal_span(device, tile, c, q, &low, &high);
+    if (rt == AIMRT_OK && isfinite(high) && high > item->adc_range[at])
+        item->adc_range[at] = (float)high;
+    if (rt == AIMRT_OK && isfinite(low) && low < item->adc_low[at])
+        item->adc_low[at] = (float)low;
+    return rt;
+}
+
+/* Closes every span. A bottom is at most 0, the node's reset level: the sim
+ * instances see activations that earlier noisy layers moved, so a bottom
+ * above 0 could clip the probes and the data of a later run. A top is at
+ * least 0, and a column whose span is empty keeps the device's range. */
+static void finish_spans(calib_state *state)
+{
+    for (int i = 0; i < state->n_ops; i++) {
+        calib_op *item = &state->ops[i];
+        for (int64_t c = 0; item->adc_low != NULL && c < item->n_adc; c++) {
+            float *low = &item->adc_low[c], *high = &item->adc_range[c];
+            if (!isfinite(*low) || *low > 0.0f)
+                *low = 0.0f;
+            if (*high < 0.0f)
+                *high = 0.0f;
+            if (!(*low < *high)) {
+                *low = 0.0f;
+                *high = 0.0f;
+            }
+        }
+    }
+}
+
+/* Widens each column's range to the quantiles this sim instance recorded. */
 static aimcc_status read_quantiles(calib_state *state, const aimrt_program *program,
                                    const aimrt_device *device)
 {
@@ -80,9 +159,8 @@ static aimcc_status read_quantiles(calib_state *state, const aimrt_program *prog
             const aimcc_tile_block *block = &item->op->blocks[b];
             const int64_t columns = block_columns(item->op, block);
             for (int64_t c = 0; c < columns; c++, at++) {
-                double value = 0.0;
-                const aimrt_status rt = aimrt_device_sim_signal_quantile(
-                    device, block->tile, block->tile_col + c, q, &value);
+                const aimrt_status rt =
+                    read_column(item, device, block->tile, block->tile_col + c, q, at);
                 if (rt != AIMRT_OK)
                     return aimcc_fail(state->ctx, AIMCC_ERR_INTERNAL, item->op->node,
                                       item->op->onnx_type,
@@ -90,8 +168,6 @@ static aimcc_status read_quantiles(calib_state *state, const aimrt_program *prog
                                       "column %lld (%s)",
                                       block->tile, (long long)(block->tile_col + c),
                                       aimrt_status_name(rt));
-                if (isfinite(value) && value > item->adc_range[at])
-                    item->adc_range[at] = (float)value;
             }
         }
     }
@@ -102,7 +178,9 @@ aimcc_status calib_adc_from_data(calib_state *state)
 {
     bool any = false;
     for (int i = 0; i < state->n_ops; i++) {
-        const aimcc_status status = allocate_ranges(state, &state->ops[i]);
+        aimcc_status status = allocate_ranges(state, &state->ops[i]);
+        if (status == AIMCC_OK)
+            status = allocate_lows(state, &state->ops[i]);
         if (status != AIMCC_OK)
             return status;
         any = any || state->ops[i].adc_range != NULL;
@@ -128,6 +206,7 @@ aimcc_status calib_adc_from_data(calib_state *state)
         if (status != AIMCC_OK)
             return status;
     }
+    finish_spans(state);
     return AIMCC_OK;
 }
 

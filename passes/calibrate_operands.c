@@ -2,7 +2,8 @@
 /*
  * What the calibrate pass writes into a quantized LINEAR op: a static input
  * range (the plan's input_scale and the matching attribute) and the optional
- * inputs 4 probe_x f32 [P, K], 5 probe_y f32 [P, N] and 6 adc_range f32 [C].
+ * inputs 4 probe_x f32 [P, K], 5 probe_y f32 [P, N], 6 adc_range f32 [C] and
+ * 7 adc_low f32 [C].
  * The backend writes these inputs as constant tensors.
  */
 #include <math.h>
@@ -59,7 +60,8 @@ aimcc_status calib_attach_operands(calib_state *state, calib_op *item, bool with
     if (!probes && !ranges)
         return AIMCC_OK;
 
-    const int n_inputs = ranges ? 7 : 6;
+    const bool spans = ranges && item->adc_low != NULL;
+    const int n_inputs = spans ? 8 : ranges ? 7 : 6;
     aimcc_value **inputs = aimcc_arena_calloc(module->arena, (size_t)n_inputs, sizeof *inputs);
     if (inputs == NULL)
         return aimcc_fail(state->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type, "out of memory");
@@ -76,6 +78,12 @@ aimcc_status calib_attach_operands(calib_state *state, calib_op *item, bool with
     if (ranges) {
         inputs[6] = add_constant(module, 1, item->n_adc, 0, item->adc_range);
         if (inputs[6] == NULL)
+            return aimcc_fail(state->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type,
+                              "out of memory");
+    }
+    if (spans) {
+        inputs[7] = add_constant(module, 1, item->n_adc, 0, item->adc_low);
+        if (inputs[7] == NULL)
             return aimcc_fail(state->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type,
                               "out of memory");
     }

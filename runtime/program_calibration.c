@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Load-time checks of the calibration inputs of a quantized LINEAR op
- * (format version 2): probe_x [P, K], probe_y [P, N] and adc_range [C], one
- * range per tile column of the op's blocks in block order. Each may be
- * absent; present ones are finite f32 constants of exactly those shapes.
+ * (format version 2): probe_x [P, K], probe_y [P, N], adc_range [C], one
+ * range per tile column of the op's blocks in block order, and adc_low [C],
+ * the bottom of each column's converter span. Each may be absent (adc_low
+ * needs adc_range); present ones are finite f32 constants of those shapes.
  */
 #include <math.h>
 #include <stdio.h>
 
 #include "program_internal.h"
 
-static const char *const input_names[] = {"probe_x", "probe_y", "adc_range"};
+static const char *const input_names[] = {"probe_x", "probe_y", "adc_range", "adc_low"};
 
 /* Checks that input slot of op is an f32 constant of rank `rank` whose
  * dims equal dims (a dim of -1 takes any value >= 2), with finite values,
@@ -44,6 +45,35 @@ static aimrt_status check_input(const aimrt_program *program, int index, int slo
                                    "values must be finite%s", index, op->node, slot, name,
                                    t->name, (long long)i, (double)v,
                                    non_negative ? " and >= 0" : "");
+    }
+    return AIMRT_OK;
+}
+
+/* Checks adc_low [C] against adc_range: every span [low, high] is empty
+ * (both 0, the device's own range) or has low < high. */
+static aimrt_status check_span(const aimrt_program *program, int index, int64_t columns,
+                               aimrt_error *error)
+{
+    const program_op *op = &program->ops[index];
+    if (op->inputs[AIMRT_LINEAR_ADC_RANGE] < 0)
+        return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
+                               "op %d \"%s\": adc_low (input 7) needs adc_range (input 6)",
+                               index, op->node);
+    const int64_t dims[1] = {columns};
+    aimrt_status status = check_input(program, index, AIMRT_LINEAR_ADC_LOW, 1, dims, false, error);
+    if (status != AIMRT_OK)
+        return status;
+
+    const uint8_t *low = program->tensors[op->inputs[AIMRT_LINEAR_ADC_LOW]].data;
+    const uint8_t *high = program->tensors[op->inputs[AIMRT_LINEAR_ADC_RANGE]].data;
+    for (int64_t c = 0; c < columns; c++) {
+        const float l = aimrt_get_f32(low + 4 * c), h = aimrt_get_f32(high + 4 * c);
+        const bool unset = l == 0.0f && h == 0.0f;
+        if (!unset && !(l < h))
+            return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
+                                   "op %d \"%s\": ADC span of column %lld is [%g, %g]; adc_low "
+                                   "must be below adc_range, or both 0",
+                                   index, op->node, (long long)c, (double)l, (double)h);
     }
     return AIMRT_OK;
 }
@@ -82,5 +112,8 @@ aimrt_status program_check_calibration(const aimrt_program *program, int index,
         const int64_t dims[1] = {columns};
         status = check_input(program, index, AIMRT_LINEAR_ADC_RANGE, 1, dims, true, error);
     }
+    if (status == AIMRT_OK && op->n_inputs > AIMRT_LINEAR_ADC_LOW &&
+        op->inputs[AIMRT_LINEAR_ADC_LOW] >= 0)
+        status = check_span(program, index, columns, error);
     return status;
 }

@@ -119,7 +119,8 @@ static const char *choice_name(const char *choices, double index, char *buf, siz
 }
 
 /* Prints the parameters the target gave kind k: one line each in text, a
- * "params" array of {path, value, unit} in JSON (a choice has no unit). */
+ * "params" array of {path, value, unit} in JSON (a choice has no unit, and a
+ * dimensionless value has unit "1" in JSON but none in text). */
 static void describe_kind_params(const program_kind *k, FILE *out, int json)
 {
     char name[64];
@@ -141,7 +142,11 @@ static void describe_kind_params(const program_kind *k, FILE *out, int json)
             fprintf(out, "    %s = %s\n", info->path,
                     choice_name(info->choices, value, name, sizeof name));
         } else {
-            fprintf(out, "    %s = %.9g %s\n", info->path, value, info->unit);
+            /* A dimensionless value (unit "1") prints bare, so the unit cannot
+             * read as a second value. */
+            const bool unitless = strcmp(info->unit, "1") == 0;
+            fprintf(out, "    %s = %.9g%s%s\n", info->path, value, unitless ? "" : " ",
+                    unitless ? "" : info->unit);
         }
         n++;
     }
@@ -215,11 +220,14 @@ typedef struct calibration {
     int64_t ranges;  /* 0 without ADC ranges */
     double range_min;
     double range_max;
+    bool spans;      /* adc_low present: each range is the top of a span */
+    double low_min;
+    double low_max;
 } calibration;
 
 static calibration op_calibration(const aimrt_program *program, const program_op *op)
 {
-    calibration c = {0, 0, 0.0, 0.0};
+    calibration c = {0};
     if (op->n_inputs > AIMRT_LINEAR_PROBE_X && op->inputs[AIMRT_LINEAR_PROBE_X] >= 0)
         c.probes = program->tensors[op->inputs[AIMRT_LINEAR_PROBE_X]].dims[0];
     if (op->n_inputs > AIMRT_LINEAR_ADC_RANGE && op->inputs[AIMRT_LINEAR_ADC_RANGE] >= 0) {
@@ -230,6 +238,15 @@ static calibration op_calibration(const aimrt_program *program, const program_op
             const double r = aimrt_get_f32(data + 4 * i);
             c.range_min = i == 0 || r < c.range_min ? r : c.range_min;
             c.range_max = i == 0 || r > c.range_max ? r : c.range_max;
+        }
+    }
+    if (c.ranges > 0 && op->n_inputs > AIMRT_LINEAR_ADC_LOW && op->inputs[AIMRT_LINEAR_ADC_LOW] >= 0) {
+        const uint8_t *data = program->tensors[op->inputs[AIMRT_LINEAR_ADC_LOW]].data;
+        c.spans = true;
+        for (int64_t i = 0; i < c.ranges; i++) {
+            const double low = aimrt_get_f32(data + 4 * i);
+            c.low_min = i == 0 || low < c.low_min ? low : c.low_min;
+            c.low_max = i == 0 || low > c.low_max ? low : c.low_max;
         }
     }
     return c;
@@ -243,6 +260,8 @@ static void text_calibration(const aimrt_program *program, const program_op *op,
     fprintf(out, "    calibration: probes %lld", (long long)c.probes);
     if (c.ranges > 0)
         fprintf(out, ", adc ranges %.6g..%.6g", c.range_min, c.range_max);
+    if (c.spans)
+        fprintf(out, " (tops of spans whose bottoms are %.6g..%.6g)", c.low_min, c.low_max);
     fputc('\n', out);
 }
 
@@ -256,6 +275,8 @@ static void json_calibration(const aimrt_program *program, const program_op *op,
     if (c.ranges > 0)
         fprintf(out, ",\"adc_range_min\":%.9g,\"adc_range_max\":%.9g", c.range_min,
                 c.range_max);
+    if (c.spans)
+        fprintf(out, ",\"adc_low_min\":%.9g,\"adc_low_max\":%.9g", c.low_min, c.low_max);
     fputc('}', out);
 }
 

@@ -113,11 +113,13 @@ enum {
 
 /* Optional calibration inputs of a quantized LINEAR op (version 2): probe
  * inputs [P, K], their ideal outputs [P, N], and one ADC range per tile
- * column of the op's blocks, in block order. */
+ * column of the op's blocks, in block order. Without adc_low a column's
+ * converter spans [-adc_range, adc_range]; with it, [adc_low, adc_range]. */
 #define AIMRT_LINEAR_PROBE_X 4
 #define AIMRT_LINEAR_PROBE_Y 5
 #define AIMRT_LINEAR_ADC_RANGE 6
-#define AIMRT_LINEAR_MAX_INPUTS 7
+#define AIMRT_LINEAR_ADC_LOW 7
+#define AIMRT_LINEAR_MAX_INPUTS 8
 
 /* Metadata record, 8 bytes: key u32, value u32 (both string offsets). */
 #define AIMRT_META_RECORD_SIZE 8

@@ -169,7 +169,7 @@ aimrt_status program_check_quantized_shapes(const aimrt_program *program, int in
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "op %d \"%s\": a quantized linear op takes x, Wq, bias (or "
                                "absent) and w_scale (then, from format version 2, probe_x, "
-                               "probe_y and adc_range, each optional) and writes y; it has %d "
+                               "probe_y, adc_range and adc_low, each optional) and writes y; it has %d "
                                "inputs and %d outputs", index, op->node, op->n_inputs,
                                op->n_outputs);
     aimrt_tensor x, w, y, scale, bias = {.dtype = AIMRT_DTYPE_FLOAT, .rank = 1};

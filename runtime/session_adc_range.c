@@ -2,11 +2,14 @@
 /*
  * Calibrated ADC ranges. A LINEAR op of a version 2 program may carry input 6
  * adc_range: one full-scale |column sum| per tile column of each block, in
- * block order, in level units (0 keeps the device's default). Once the tiles
- * are written the session hands each block's ranges to the device's
- * set_adc_range; a device without it (the exact device) reads losslessly.
+ * block order, in level units (0 keeps the device's default), and input 7
+ * adc_low, which makes each range the span [adc_low, adc_range]. Once the
+ * tiles are written the session hands each block's ranges to the device's
+ * set_adc_span or set_adc_range; a device without either (the exact
+ * device) reads losslessly.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "session_internal.h"
 
@@ -33,6 +36,40 @@ static aimrt_status check_ranges(const aimrt_program *program, int index, aimrt_
     return AIMRT_OK;
 }
 
+/* Returns op's adc_low values, NULL when the op has none. */
+static const float *span_lows(const aimrt_program *program, const program_op *op)
+{
+    if (op->n_inputs <= AIMRT_LINEAR_ADC_LOW || op->inputs[AIMRT_LINEAR_ADC_LOW] < 0)
+        return NULL;
+    return program->tensors[op->inputs[AIMRT_LINEAR_ADC_LOW]].data;
+}
+
+/* Sends the n columns of block b to the device: the span where the op has
+ * one and the device takes it, else what the device takes that covers it.
+ * scratch has room for n values. */
+static aimrt_status send_block(const aimrt_device *device, const program_block *b, int64_t n,
+                               const float *low, const float *high, float *scratch)
+{
+    const int32_t t = b->tile;
+    const int64_t col0 = b->tile_col;
+    if (low && aimrt_device_set_adc_span(device))
+        return aimrt_device_set_adc_span(device)(device->state, t, col0, n, low, high);
+    if (!low && aimrt_device_set_adc_range(device))
+        return aimrt_device_set_adc_range(device)(device->state, t, col0, n, high);
+
+    /* A symmetric range given to a device with spans only. */
+    if (!low) {
+        for (int64_t c = 0; c < n; c++)
+            scratch[c] = -high[c];
+        return aimrt_device_set_adc_span(device)(device->state, t, col0, n, scratch, high);
+    }
+
+    /* A span given to a device with symmetric ranges only. */
+    for (int64_t c = 0; c < n; c++)
+        scratch[c] = fmaxf(fabsf(low[c]), fabsf(high[c]));
+    return aimrt_device_set_adc_range(device)(device->state, t, col0, n, scratch);
+}
+
 /* Sends the ranges of every block of op index to the device. */
 static aimrt_status set_op_ranges(aimrt_session *session, int index, aimrt_error *error)
 {
@@ -41,28 +78,37 @@ static aimrt_status set_op_ranges(aimrt_session *session, int index, aimrt_error
     aimrt_status status = check_ranges(program, index, error);
     if (status != AIMRT_OK)
         return status;
+
     const aimrt_device *device = session->device;
-    const float *range = program->tensors[op->inputs[AIMRT_LINEAR_ADC_RANGE]].data;
-    for (int i = 0; i < op->n_blocks; i++) {
+    const float *high = program->tensors[op->inputs[AIMRT_LINEAR_ADC_RANGE]].data;
+    const float *low = span_lows(program, op);
+    const int64_t columns = program->tensors[op->inputs[AIMRT_LINEAR_ADC_RANGE]].dims[0];
+    float *scratch = malloc((size_t)(columns > 0 ? columns : 1) * sizeof *scratch);
+    if (!scratch)
+        return aimrt_error_set(error, AIMRT_ERR_NOMEM, "op %d \"%s\": out of memory for the "
+                               "ADC ranges", index, op->node);
+
+    for (int i = 0; i < op->n_blocks && status == AIMRT_OK; i++) {
         const program_block *b = &op->blocks[i];
-        const int64_t columns = program_block_columns(op, b);
-        status = aimrt_device_set_adc_range(device)(device->state, b->tile, b->tile_col, columns,
-                                                    range);
+        const int64_t n = program_block_columns(op, b);
+        status = send_block(device, b, n, low, high, scratch);
         if (status != AIMRT_OK)
-            return aimrt_error_set(error, AIMRT_ERR_DEVICE,
-                                   "op %d \"%s\": device \"%s\" failed to set the ADC ranges of "
-                                   "tile %d columns %lld to %lld (block %d): %s",
-                                   index, op->node, device->name, b->tile,
-                                   (long long)b->tile_col, (long long)(b->tile_col + columns - 1),
-                                   i, aimrt_status_name(status));
-        range += columns;
+            status = aimrt_error_set(error, AIMRT_ERR_DEVICE,
+                                     "op %d \"%s\": device \"%s\" failed to set the ADC ranges of "
+                                     "tile %d columns %lld to %lld (block %d): %s",
+                                     index, op->node, device->name, b->tile,
+                                     (long long)b->tile_col, (long long)(b->tile_col + n - 1),
+                                     i, aimrt_status_name(status));
+        high += n;
+        low = low ? low + n : NULL;
     }
-    return AIMRT_OK;
+    free(scratch);
+    return status;
 }
 
 aimrt_status session_set_adc_ranges(aimrt_session *session, aimrt_error *error)
 {
-    if (!aimrt_device_set_adc_range(session->device))
+    if (!aimrt_device_set_adc_range(session->device) && !aimrt_device_set_adc_span(session->device))
         return AIMRT_OK;
     const aimrt_program *program = session->program;
     for (int i = 0; i < program->n_ops; i++) {

@@ -44,6 +44,7 @@ static void compile_offset_only(const float *calib, test_program *out)
     snprintf(seed, sizeof seed, "%d", SEED);
     const aimcc_binding sets[] = {
         {"circuit.comparator.sigma_noise", "0"},
+        {"circuit.temperature", "0"},
         {"circuit.charge.node_voltage_dependence", "off"},
         {"device.mismatch.sigma_i", "0"},
         {"adc.bits", "16"},

@@ -435,6 +435,42 @@ static void test_calibrate_adc_ranges_per_column(void **state)
     free(data.x);
 }
 
+/* On a kind whose SAR converts a one-sided node (capdiv) every calibrated
+ * op carries spans: a bottom at or below 0 and below its top, or both 0. */
+static void test_calibrate_spans_on_one_sided_kind(void **state)
+{
+    (void)state;
+    calib_data data = read_mnist(16);
+    const aimcc_binding sets[] = {{"calibrate.instances", "1"}};
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    aimcc_compile *compile = compile_mnist(ctx, "sram-capdiv", &data, sets, 1);
+    const aimcc_module *module = aimcc_compile_module(compile);
+    int spans = 0;
+    for (const aimcc_op *op = module->first; op; op = op->next) {
+        if (op->code != AIMRT_OP_LINEAR || op->plan == NULL)
+            continue;
+        assert_int_equal(op->n_inputs, 8);
+        const aimcc_value *high = op->inputs[6], *low = op->inputs[7];
+        assert_non_null(low);
+        assert_int_equal(low->rank, 1);
+        assert_int_equal(low->dims[0], high->dims[0]);
+        int64_t nonempty = 0;
+        for (int64_t c = 0; c < low->dims[0]; c++) {
+            const float bottom = ((const float *)low->data)[c];
+            const float top = ((const float *)high->data)[c];
+            assert_true(bottom <= 0.0f);
+            assert_true(bottom < top || (bottom == 0.0f && top == 0.0f));
+            nonempty += top > 0.0f;
+        }
+        assert_true(nonempty > 0);
+        spans++;
+    }
+    assert_int_equal(spans, 3);
+    aimcc_compile_destroy(compile);
+    aimcc_ctx_destroy(ctx);
+    free(data.x);
+}
+
 /* Without data and without an adc.bound in the target, no cap applies: every
  * range is the column's sum of levels times Qx, the largest sum it can reach. */
 static void test_adc_ranges_uncapped_without_bound(void **state)
@@ -551,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_calibrate_twice_same_bytes),
         cmocka_unit_test(test_calibrate_adc_ranges_per_column),
         cmocka_unit_test(test_adc_ranges_from_weights),
+        cmocka_unit_test(test_calibrate_spans_on_one_sided_kind),
         cmocka_unit_test(test_adc_ranges_uncapped_without_bound),
         cmocka_unit_test(test_calibrate_sample_size_mismatch),
     };

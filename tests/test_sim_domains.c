@@ -687,6 +687,48 @@ static void test_charge_redist_ktc_variance(void **state)
     free(x), free(y), free(vn), free(smp), free(mv);
 }
 
+/* A converter with a span has codes 0 .. 2^bits - 1 from its bottom up:
+ * each output is low + lsb * round((sum - low) / lsb), clamped to the codes,
+ * in both the reference and the GEMM form of a domain. */
+static void test_readout_span_uses_every_code(void **state)
+{
+    (void)state;
+    const aimrt_sim_domain_block b = make_block(true);
+    const double lsb = 2.37, low = -0.9;
+    double lsb_levels[10], low_levels[10];
+    for (int c = 0; c < 10; c++) {
+        lsb_levels[c] = lsb;
+        low_levels[c] = low;
+    }
+    const aimrt_sim_domain_statics statics = {.lsb_level = lsb_levels, .low_level = low_levels};
+    aimrt_sim_domain_keys span_keys = keys;
+    span_keys.statics = &statics;
+
+    aimrt_sim_charge_redist_params p = redist_off();
+    p.readout = (aimrt_sim_readout_params){.kind = AIMRT_SIM_READOUT_CONVERTER, .bits = 3,
+                                           .lsb_level = 1.0};
+    double y[N_OUT], y_gemm[N_OUT];
+    aimrt_error error = {0};
+    assert_int_equal(aimrt_sim_domain_charge_redist(&p, &b, &span_keys, y, NULL, &error), AIMRT_OK);
+    assert_int_equal(aimrt_sim_domain_charge_redist_gemm(&p, &b, &span_keys, y_gemm, NULL, &error),
+                     AIMRT_OK);
+
+    for (int64_t v = 0; v < VECS; v++) {
+        for (int64_t c = 0; c < COLS; c++) {
+            const double code = fmin(fmax(round((exact_sum(v, c) - low) / lsb), 0.0), 7.0);
+            assert_true(fabs(y[v * COLS + c] - (low + lsb * code)) < 1e-9);
+            assert_true(fabs(y_gemm[v * COLS + c] - (low + lsb * code)) < 1e-9);
+        }
+    }
+    /* The sums reach past a symmetric 3-bit range of the same LSB (3 codes
+     * above 0), so the case shows codes a symmetric converter lacks. */
+    double largest = 0.0;
+    for (int64_t v = 0; v < VECS; v++)
+        for (int64_t c = 0; c < COLS; c++)
+            largest = fmax(largest, exact_sum(v, c));
+    assert_true(largest > 3.0 * lsb);
+}
+
 static void test_domains_reject_invalid_params(void **state)
 {
     (void)state;
@@ -760,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_resdiv_constant_sum_pairs),
         cmocka_unit_test(test_time_crossing_is_weighted_mean),
         cmocka_unit_test(test_charge_redist_ktc_variance),
+        cmocka_unit_test(test_readout_span_uses_every_code),
         cmocka_unit_test(test_domains_reject_invalid_params),
         cmocka_unit_test(test_empty_block_gives_zero),
     };

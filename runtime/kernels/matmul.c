@@ -419,13 +419,14 @@ static aimrt_status plan_input_quantization(aimrt_op_call *call, quantized_plan 
 }
 
 /* Checks the optional calibration inputs: probe_x f32 [P, K] and probe_y
- * f32 [P, N] (both or neither), adc_range f32 [C]. C depends on the op's
- * tile blocks, which the program loader checks. */
+ * f32 [P, N] (both or neither), adc_range and adc_low f32 [C]. C depends on
+ * the op's tile blocks, which the program loader checks. */
 static aimrt_status check_calibration_operands(aimrt_op_call *call, int64_t k, int64_t n)
 {
     const aimrt_tensor *probe_x = aimrt_kernel_input(call, 4);
     const aimrt_tensor *probe_y = aimrt_kernel_input(call, 5);
     const aimrt_tensor *adc_range = aimrt_kernel_input(call, 6);
+    const aimrt_tensor *adc_low = aimrt_kernel_input(call, 7);
     if ((probe_x == NULL) != (probe_y == NULL))
         return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
                                  "a quantized linear takes probe_x and probe_y together");
@@ -440,6 +441,10 @@ static aimrt_status check_calibration_operands(aimrt_op_call *call, int64_t k, i
     if (adc_range != NULL && (adc_range->dtype != AIMRT_DTYPE_FLOAT || adc_range->rank != 1))
         return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
                                  "adc_range must be f32 [C], one range per tile column");
+    if (adc_low != NULL && (adc_range == NULL || adc_low->dtype != AIMRT_DTYPE_FLOAT ||
+                            adc_low->rank != 1 || adc_low->dims[0] != adc_range->dims[0]))
+        return aimrt_kernel_fail(call, AIMRT_ERR_INVALID_ARG,
+                                 "adc_low must be f32 [C] like adc_range, which it needs");
     return AIMRT_OK;
 }
 
@@ -447,9 +452,10 @@ static aimrt_status check_calibration_operands(aimrt_op_call *call, int64_t k, i
 static aimrt_status plan_quantized_linear(aimrt_op_call *call, quantized_plan *p)
 {
     /* The bias (input 2) may be absent, so only two inputs are checked as present.
-     * Inputs 4 to 6 (probe_x, probe_y, adc_range) are optional calibration data
-     * that the reference kernel does not read; calibration_operands checks them. */
-    aimrt_status status = aimrt_kernel_check_arity(call, 2, 7);
+     * Inputs 4 to 7 (probe_x, probe_y, adc_range, adc_low) are optional
+     * calibration data that the reference kernel does not read;
+     * check_calibration_operands checks them. */
+    aimrt_status status = aimrt_kernel_check_arity(call, 2, 8);
     if (status != AIMRT_OK)
         return status;
     if (call->n_inputs < 4 || !aimrt_kernel_input(call, 3))

@@ -50,6 +50,7 @@ static void tile_free(sim_tile *tile)
     free(tile->c_parasitic_f);
     free(tile->columns);
     free(tile->lsb_level);
+    free(tile->low_level);
     sim_signals_free(tile);
 }
 
@@ -128,6 +129,42 @@ static aimrt_status sim_set_adc_range(void *state, int32_t index, int64_t col0, 
     for (int64_t c = 0; c < n_cols; c++) {
         tile->adc_range[col0 + c] = range[c];
         tile->lsb_level[col0 + c] = range[c] > 0.0f ? (double)range[c] / steps : 0.0;
+        tile->low_level[col0 + c] = NAN;
+    }
+    return AIMRT_OK;
+}
+
+/* The SAR converters of the node domains take spans. The current domain's
+ * converters and the time domain's TDC stay symmetric around 0, so they get
+ * the symmetric range that covers the span. */
+static aimrt_status sim_set_adc_span(void *state, int32_t index, int64_t col0, int64_t n_cols,
+                                     const float *low, const float *high)
+{
+    sim_state *s = state;
+    if (index < 0 || index >= s->n_tiles || !s->tiles[index].written)
+        return AIMRT_ERR_INVALID_ARG;
+    sim_tile *tile = &s->tiles[index];
+    if (col0 < 0 || n_cols < 0 || n_cols > tile->cols - col0 || (n_cols > 0 && (!low || !high)))
+        return AIMRT_ERR_INVALID_ARG;
+    for (int64_t c = 0; c < n_cols; c++) {
+        const bool unset = low[c] == 0.0f && high[c] == 0.0f;
+        if (!isfinite(low[c]) || !isfinite(high[c]) || !(unset || low[c] < high[c]))
+            return AIMRT_ERR_INVALID_ARG;
+    }
+
+    const bool symmetric = tile->domain == SIM_DOMAIN_CURRENT || tile->domain == SIM_DOMAIN_TIME;
+    const double steps = ldexp(1.0, tile->adc_bits > 0 ? tile->adc_bits : 1) - 1.0;
+    for (int64_t c = 0; c < n_cols; c++) {
+        const float range = fmaxf(fabsf(low[c]), fabsf(high[c]));
+        if (symmetric || (low[c] == 0.0f && high[c] == 0.0f)) {
+            const aimrt_status status = sim_set_adc_range(state, index, col0 + c, 1, &range);
+            if (status != AIMRT_OK)
+                return status;
+            continue;
+        }
+        tile->adc_range[col0 + c] = range;
+        tile->lsb_level[col0 + c] = ((double)high[c] - (double)low[c]) / steps;
+        tile->low_level[col0 + c] = low[c];
     }
     return AIMRT_OK;
 }
@@ -250,9 +287,12 @@ static aimrt_status create_tile(sim_state *s, const aimrt_program *program, int3
     tile->cells = calloc(count, sizeof(double));
     tile->adc_range = calloc((size_t)tile->cols, sizeof(double));
     tile->lsb_level = calloc((size_t)tile->cols, sizeof(double));
+    tile->low_level = malloc((size_t)tile->cols * sizeof(double));
     if (!tile->levels || !tile->g_prog_us || !tile->nu || !tile->stuck || !tile->cells ||
-        !tile->adc_range || !tile->lsb_level)
+        !tile->adc_range || !tile->lsb_level || !tile->low_level)
         return AIMRT_ERR_NOMEM;
+    for (int64_t c = 0; c < tile->cols; c++)
+        tile->low_level[c] = NAN;
     status = create_adcs(s, i, tile);
     if (status == AIMRT_OK)
         status = sim_cells_domain_statics(s, i);
@@ -320,6 +360,7 @@ aimrt_status aimrt_device_sim_create(const aimrt_program *program, const aimrt_s
     device->mvm = sim_mvm;
     device->destroy = sim_destroy;
     device->set_adc_range = sim_set_adc_range;
+    device->set_adc_span = sim_set_adc_span;
     *out = device;
     return AIMRT_OK;
 }
@@ -335,5 +376,19 @@ aimrt_status aimrt_device_sim_signal_quantile(const aimrt_device *device, int32_
         col < 0 || col >= s->tiles[tile].cols)
         return AIMRT_ERR_INVALID_ARG;
     *value = sim_signals_quantile(&s->tiles[tile], col, q);
+    return AIMRT_OK;
+}
+
+aimrt_status aimrt_device_sim_signal_span(const aimrt_device *device, int32_t tile, int64_t col,
+                                          double q, double *low, double *high)
+{
+    if (!low || !high)
+        return AIMRT_ERR_INVALID_ARG;
+    double unused = 0.0;
+    const aimrt_status status = aimrt_device_sim_signal_quantile(device, tile, col, q, &unused);
+    if (status != AIMRT_OK)
+        return status;
+    const sim_state *s = device->state;
+    sim_signals_span(&s->tiles[tile], col, q, low, high);
     return AIMRT_OK;
 }

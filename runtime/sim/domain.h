@@ -66,6 +66,7 @@ typedef struct aimrt_sim_domain_statics {
     const double *c_parasitic_f; /* capacitor schemes: the column's parasitic capacitance */
     const aimrt_sim_readout_column *columns; /* the column's readout errors */
     const double *lsb_level;     /* the column's converter LSB; 0 or NULL: readout.lsb_level */
+    const double *low_level;     /* the column's code 0 with a span; NaN or NULL: symmetric */
     double *analog;              /* n_vectors x n_cols of the block: receives each output's
                                   * value before conversion, in level units; NULL: not kept */
 } aimrt_sim_domain_statics;
@@ -94,13 +95,17 @@ typedef enum aimrt_sim_readout_kind {
  * the conversion. The converter has codes -2^(bits-1) .. 2^(bits-1) - 1 that
  * reconstruct to code * lsb_level level units. An integer lsb_level keeps
  * every output an integer, and 1 makes an ideal converter lossless on column
- * sums inside its range. Its comparator decides each SAR bit with its static
- * offset and fresh noise. Every field at 0 except kind is an ideal readout.
+ * sums inside its range. With span set, its codes are 0 .. 2^bits - 1 and
+ * reconstruct to low_level + code * lsb_level instead. Its comparator
+ * decides each SAR bit with its static offset and fresh noise. Every field
+ * at 0 except kind is an ideal readout.
  */
 typedef struct aimrt_sim_readout_params {
     aimrt_sim_readout_kind kind;
     int32_t bits;     /* converter: 1 .. AIMRT_SIM_MAX_CONVERTER_BITS */
     double lsb_level; /* converter LSB in level units, > 0 */
+    bool span;        /* codes from 0 up, code 0 at low_level */
+    double low_level; /* with span: level units of code 0 */
     aimrt_sim_comparator_params comparator;
     double ktc_temperature_k; /* 0: no kT/C noise */
     int32_t ktc_n_samples;    /* samples whose noise adds; 0 counts as 1 */

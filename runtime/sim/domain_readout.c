@@ -100,26 +100,28 @@ double aimrt_sim_domain_cap_sigma_rel(double a_c_sqrt_ff, double c_unit_f)
     return a_c_sqrt_ff == 0.0 ? 0.0 : a_c_sqrt_ff / sqrt(c_unit_f * 1e15);
 }
 
-/* Successive approximation over the signed codes: each bit lets the
- * comparator decide whether the node lies above the threshold between two codes. */
+/* Successive approximation over the codes: each bit lets the comparator
+ * decide whether the node lies above the threshold between two codes. */
 static double sar_convert(const aimrt_sim_readout_params *readout, double offset_v, double v_v,
                           double v_zero_v, double v_per_level, const aimrt_sim_dynamic_key *where)
 {
     const double sign = v_per_level > 0.0 ? 1.0 : -1.0;
-    int64_t lo = -(INT64_C(1) << (readout->bits - 1));
-    int64_t hi = (INT64_C(1) << (readout->bits - 1)) - 1;
+    const double low_level = readout->span ? readout->low_level : 0.0;
+    int64_t lo = readout->span ? 0 : -(INT64_C(1) << (readout->bits - 1));
+    int64_t hi = readout->span ? (INT64_C(1) << readout->bits) - 1
+                               : (INT64_C(1) << (readout->bits - 1)) - 1;
     uint32_t decision = 0;
     while (lo < hi) {
         const int64_t mid = lo + (hi - lo + 1) / 2;
         const double threshold_v =
-            v_zero_v + v_per_level * ((double)mid - 0.5) * readout->lsb_level;
+            v_zero_v + v_per_level * (low_level + ((double)mid - 0.5) * readout->lsb_level);
         if (aimrt_sim_comparator_decide(&readout->comparator, offset_v, sign * (v_v - threshold_v),
                                         where, decision++))
             lo = mid;
         else
             hi = mid - 1;
     }
-    return (double)lo * readout->lsb_level;
+    return low_level + (double)lo * readout->lsb_level;
 }
 
 double aimrt_sim_readout_ktc_sigma_v(const aimrt_sim_readout_params *readout, double c_sample_f)
@@ -188,8 +190,13 @@ aimrt_sim_readout_params aimrt_sim_readout_of_column(const aimrt_sim_readout_par
                                                      const aimrt_sim_domain_keys *keys, int64_t c)
 {
     aimrt_sim_readout_params column = *readout;
-    if (keys->statics && keys->statics->lsb_level && keys->statics->lsb_level[keys->col0 + c] > 0.0)
-        column.lsb_level = keys->statics->lsb_level[keys->col0 + c];
+    const aimrt_sim_domain_statics *statics = keys->statics;
+    const int64_t at = keys->col0 + c;
+    if (statics && statics->lsb_level && statics->lsb_level[at] > 0.0) {
+        column.lsb_level = statics->lsb_level[at];
+        column.span = statics->low_level && !isnan(statics->low_level[at]);
+        column.low_level = column.span ? statics->low_level[at] : 0.0;
+    }
     return column;
 }
 

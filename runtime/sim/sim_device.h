@@ -112,6 +112,7 @@ typedef struct sim_tile {
     double *c_parasitic_f;
     aimrt_sim_readout_column *columns;
     double *lsb_level;   /* cols: the LSB of set ranges, 0 where unset */
+    double *low_level;   /* cols: code 0 of a set span, NaN for a symmetric range */
     sim_histogram signals;
 } sim_tile;
 
@@ -160,11 +161,14 @@ double sim_default_lsb(const sim_tile *tile, int64_t n_rows);
 /* The LSB of column c: range / (2^(bits-1) - 1) when set, else the default. */
 double sim_column_lsb(const sim_tile *tile, int64_t c, double default_lsb);
 
-/* sim_signals.c: the histograms of |pre-ADC value| (AIMRT_SIM_RECORD_SIGNALS).
- * sim_signals_ensure allocates a tile's before its first MVM. */
+/* sim_signals.c: the histograms of pre-ADC values (AIMRT_SIM_RECORD_SIGNALS).
+ * sim_signals_ensure allocates a tile's before its first MVM. The quantile
+ * is that of |value|; the span gives the q-quantile of the values as high
+ * and the (1 - q)-quantile as low, both 0 for a column without values. */
 aimrt_status sim_signals_ensure(sim_tile *tile);
 void sim_signals_add(sim_tile *tile, int64_t col, double value);
 double sim_signals_quantile(const sim_tile *tile, int64_t col, double q);
+void sim_signals_span(const sim_tile *tile, int64_t col, double q, double *low, double *high);
 void sim_signals_free(sim_tile *tile);
 
 #endif

@@ -118,6 +118,7 @@ static aimrt_sim_domain_statics tile_statics(const sim_state *s, const sim_tile 
         .c_parasitic_f = tile->c_parasitic_f,
         .columns = tile->columns,
         .lsb_level = tile->lsb_level,
+        .low_level = tile->low_level,
         .analog = record ? s->analog : NULL,
     };
 }

@@ -17,8 +17,8 @@ extern "C" {
 #endif
 
 /* Version 2: mvm writes double results, and tile descriptions carry the
- * cell bits. The optional set_adc_range at the end needs no new version,
- * because the size field shows whether a device has it. */
+ * cell bits. The optional set_adc_range and set_adc_span at the end need no
+ * new version, because the size field shows whether a device has them. */
 #define AIMRT_DEVICE_VERSION 2
 
 /* The description of one tile that the runtime passes to a device when it writes it. */
@@ -77,7 +77,25 @@ typedef struct aimrt_device {
      * with the calibrated ranges of the program. */
     aimrt_status (*set_adc_range)(void *state, int32_t tile, int64_t col0, int64_t n_cols,
                                   const float *range);
+    /* Sets the span of the ADC of columns [col0, col0 + n_cols): its 2^bits
+     * codes cover [low[c], high[c]] in level units, low[c] < high[c], or
+     * the device's own range where both are 0. Converters of a one-sided
+     * signal (a node that only charges or discharges) use every code this
+     * way. Optional (NULL, and then the runtime sets the symmetric range
+     * max(|low|, |high|) with set_adc_range); read only when size covers
+     * this field. */
+    aimrt_status (*set_adc_span)(void *state, int32_t tile, int64_t col0, int64_t n_cols,
+                                 const float *low, const float *high);
 } aimrt_device;
+
+/* Returns the device's set_adc_span, NULL for a device without it. */
+static inline aimrt_status (*aimrt_device_set_adc_span(const aimrt_device *device))(
+    void *, int32_t, int64_t, int64_t, const float *, const float *)
+{
+    if (device->size < offsetof(aimrt_device, set_adc_span) + sizeof device->set_adc_span)
+        return NULL;
+    return device->set_adc_span;
+}
 
 /* Returns the device's set_adc_range, NULL for a device without it. */
 static inline aimrt_status (*aimrt_device_set_adc_range(const aimrt_device *device))(
@@ -171,6 +189,16 @@ aimrt_status aimrt_device_sim_create(const struct aimrt_program *program,
  */
 aimrt_status aimrt_device_sim_signal_quantile(const aimrt_device *device, int32_t tile,
                                               int64_t col, double q, double *value);
+
+/*
+ * Like aimrt_device_sim_signal_quantile, for signed values: *high is the
+ * q-quantile of the pre-ADC values of column col of tile and *low the
+ * (1 - q)-quantile, so at most 1 - q of them lie above *high and at most
+ * 1 - q below *low (within the histogram's resolution); both 0 when the
+ * column converted nothing.
+ */
+aimrt_status aimrt_device_sim_signal_span(const aimrt_device *device, int32_t tile, int64_t col,
+                                          double q, double *low, double *high);
 
 #ifdef __cplusplus
 }
