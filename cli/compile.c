@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "convert.h"
+#include "ir/ir.h"
 #include "progress.h"
 #include "tensor_file.h"
 
@@ -75,7 +76,8 @@ typedef struct calib_request {
     const char *path;
     float scale;
     float shift;
-    float *inputs; /* X*A+B, malloc'd */
+    float *inputs;      /* X*A+B, malloc'd */
+    aimrt_tensor shape; /* dtype and shape of the file's tensor, without its data */
     cli_progress progress;
     const char *step; /* of the bar on screen */
     int64_t done;
@@ -169,7 +171,7 @@ static aimcc_status read_calibration(aimcc_ctx *ctx, calib_request *calib, aimcc
         return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
     const char *name = NULL;
     aimrt_tensor x;
-    aimcc_status status = cli_tensor_read(ctx, arena, calib->path, &name, &x);
+    aimcc_status status = cli_tensor_read(ctx, arena, "--calib", calib->path, &name, &x);
     int64_t count = 0;
     if (status == AIMCC_OK && (x.rank < 1 || x.dims[0] < 1 ||
                                !aimrt_shape_count(x.rank, x.dims, 0, &count) || count < 1)) {
@@ -192,9 +194,29 @@ static aimcc_status read_calibration(aimcc_ctx *ctx, calib_request *calib, aimcc
         options->calib_name = calib->path;
         options->progress = show_progress;
         options->progress_user = calib;
+        calib->shape = x;
+        calib->shape.data = NULL;
+        /* Later messages (the target's, the model's) name their own files. */
+        aimcc_ctx_set_file(ctx, NULL);
     }
     aimcc_arena_destroy(arena);
     return status;
+}
+
+/* Warns when the calibration samples' shape differs from the graph input's in
+ * more than size-1 axes, as aimcc eval does for its inputs. */
+static void warn_calibration_layout(const calib_request *calib, aimcc_compile *compile)
+{
+    /* The calibrate pass reports progress for every run of the data, so without
+     * a step it read none of it (a target without integer tiles, such as float). */
+    const aimcc_module *module = aimcc_compile_module(compile);
+    if (!calib->path || !calib->step || module->n_inputs != 1)
+        return;
+    /* An unbatched input takes one whole tensor per calibration sample. */
+    const aimcc_value *input = module->inputs[0];
+    const int skip = input->batched ? 1 : 0;
+    cli_warn_sample_layout(calib->path, &calib->shape, input->name ? input->name : "",
+                           input->dtype, input->rank - skip, input->dims + skip);
 }
 
 int cli_compile_main(int argc, char **argv)
@@ -224,6 +246,8 @@ int cli_compile_main(int argc, char **argv)
     if (status == AIMCC_OK)
         status = aimcc_compile_model(ctx, input, &model.options, &compile);
     cli_progress_finish(&calib.progress);
+    if (status == AIMCC_OK)
+        warn_calibration_layout(&calib, compile);
     struct stat st;
     const bool program_existed = stat(output, &st) == 0;
     if (status == AIMCC_OK)

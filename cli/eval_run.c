@@ -35,9 +35,9 @@ static aimcc_status load_data(aimcc_ctx *ctx, aimcc_arena *arena, const eval_req
                               eval_plan *plan, int64_t *limit)
 {
     const char *name = NULL;
-    aimcc_status status = cli_tensor_read(ctx, arena, request->inputs, &name, &plan->x);
+    aimcc_status status = cli_tensor_read(ctx, arena, "--inputs", request->inputs, &name, &plan->x);
     if (status == AIMCC_OK)
-        status = cli_tensor_read(ctx, arena, request->labels, &name, &plan->y);
+        status = cli_tensor_read(ctx, arena, "--labels", request->labels, &name, &plan->y);
     if (status != AIMCC_OK)
         return status;
 
@@ -90,31 +90,6 @@ static aimcc_status load_data(aimcc_ctx *ctx, aimcc_arena *arena, const eval_req
     return AIMCC_OK;
 }
 
-/* Warns when a sample has as many axes as one input sample but other sizes,
- * such as NHWC images fed to an NCHW model: the reshape keeps the element
- * order, so the accuracy would be wrong without any error. */
-static void warn_layout(const eval_request *request, const eval_plan *plan)
-{
-    const aimrt_io_info *input = &plan->input;
-    const int skip = input->batched || plan->group > 1 ? 1 : 0;
-    const int sample_rank = plan->x.rank - 1;
-    if (sample_rank != input->rank - skip)
-        return;
-    bool same = true;
-    for (int d = 0; d < sample_rank; d++)
-        same = same && plan->x.dims[1 + d] == input->dims[skip + d];
-    if (same)
-        return;
-
-    char want[256], have[256];
-    cli_format_shape(input->dtype, input->rank - skip, input->dims + skip, want, sizeof want);
-    cli_format_shape(plan->x.dtype, sample_rank, plan->x.dims + 1, have, sizeof have);
-    AIMCC_LOG(AIMCC_LOG_WARN, NULL, NULL,
-              "a sample of %s has shape %s but one sample of graph input \"%s\" is %s; the "
-              "values are reshaped in order, not transposed, so check the layout (NHWC or NCHW)",
-              request->inputs, have, input->name, want);
-}
-
 /* Matches a sample of X with the graph input: one sample per run, or a fixed batch of them. */
 static aimcc_status plan_input(aimcc_ctx *ctx, const eval_request *request,
                                const aimrt_program *program, eval_plan *plan)
@@ -146,7 +121,9 @@ static aimcc_status plan_input(aimcc_ctx *ctx, const eval_request *request,
                           request->inputs, have, (long long)plan->sample_count,
                           plan->sample_count == 1 ? "" : "s");
     }
-    warn_layout(request, plan);
+    const int skip = input->batched || plan->group > 1 ? 1 : 0;
+    cli_warn_sample_layout(request->inputs, &plan->x, input->name, input->dtype,
+                           input->rank - skip, input->dims + skip);
     plan->run_samples = input->batched ? request->batch : plan->group;
     return AIMCC_OK;
 }

@@ -80,6 +80,101 @@ const char *__lsan_default_options(void)
 }
 #endif
 
+/* The page, in pixels. Figures are laid out on PAGE_WIDTH_PX x PAGE_HEIGHT_PX,
+ * and the page grows downward, up to PAGE_MAX_HEIGHT_PX, when the x-axis labels
+ * need more room than the layout leaves under the axis. */
+enum { PAGE_WIDTH_PX = 960, PAGE_HEIGHT_PX = 640, PAGE_MAX_HEIGHT_PX = 960 };
+static int page_height_px = PAGE_HEIGHT_PX;
+
+/* Text height at character scale 1, in pixels: PLplot's default on the base
+ * page, kept on a taller page, where PLplot would scale it up. */
+#define TEXT_HEIGHT_PX 16.0
+
+/* The character scale of x-axis labels. */
+#define LABEL_SCALE 0.6
+
+/* The font size (em) over PLplot's character height, and the label widths
+ * below, are estimates: measured for DejaVu Sans with the cairo driver of
+ * PLplot 5.15, which has no function that returns a string's width. */
+#define EM_PER_TEXT_HEIGHT 1.35
+
+/* Room under the x axis that the labels leave free, in character heights:
+ * their gap to the axis (the displacement given to plmtex) and a margin. */
+#define LABEL_GAP_CHARS 0.5
+#define LABEL_MARGIN_CHARS 1.0
+
+/* Maps y, a fraction of the base page's height from its bottom, onto the
+ * page, so that everything keeps its distance from the top. */
+static double page_y(double y)
+{
+    return 1.0 - (1.0 - y) * PAGE_HEIGHT_PX / page_height_px;
+}
+
+/* Sets the viewport in fractions of the base page (see page_y). */
+static void set_viewport(double xmin, double xmax, double ymin, double ymax)
+{
+    plvpor(xmin, xmax, page_y(ymin), page_y(ymax));
+}
+
+/* Returns the estimated advance width of one byte of text, in em. The classes
+ * follow DejaVu Sans. Each multibyte UTF-8 character counts as one wide
+ * character, on its first byte. */
+static double byte_width_em(unsigned char c)
+{
+    if (c >= 0x80)
+        return (c & 0xC0) == 0x80 ? 0.0 : 1.0;
+    if (c != '\0' && strchr("il.,:;'|!j", c))
+        return 0.32;
+    if (c != '\0' && strchr("/\\()[]{}frt- ", c))
+        return 0.42;
+    if (c != '\0' && strchr("mwMW%@", c))
+        return 1.0;
+    if (c >= 'A' && c <= 'Z')
+        return 0.74;
+    if (c == '_')
+        return 0.5;
+    return 0.64;
+}
+
+/* Returns the estimated width of length bytes of text at the label scale, in pixels. */
+static double label_width_px(const char *text, size_t length)
+{
+    double em = 0.0;
+    for (size_t i = 0; i < length; i++)
+        em += byte_width_em((unsigned char)text[i]);
+    return em * EM_PER_TEXT_HEIGHT * TEXT_HEIGHT_PX * LABEL_SCALE;
+}
+
+/* Copies text into out, cut in the middle with "..." when it is wider than
+ * max_px. The middle goes because node names tell layers apart at both ends:
+ * the block at the start and the op at the end. No UTF-8 character is split. */
+static void fit_label(char *out, size_t size, const char *text, double max_px)
+{
+    const size_t length = strlen(text);
+    if (label_width_px(text, length) <= max_px && length < size) {
+        memcpy(out, text, length + 1);
+        return;
+    }
+    const double dots_px = label_width_px("...", 3);
+    size_t keep = length < size - 4 ? length : size - 4;
+    for (; keep > 0; keep--) {
+        size_t head = (keep + 1) / 2, tail_start = length - keep / 2;
+        while (head > 0 && ((unsigned char)text[head] & 0xC0) == 0x80)
+            head--;
+        while (tail_start < length && ((unsigned char)text[tail_start] & 0xC0) == 0x80)
+            tail_start++;
+        const size_t tail = length - tail_start;
+        if (label_width_px(text, head) + dots_px + label_width_px(text + tail_start, tail) <=
+            max_px) {
+            memcpy(out, text, head);
+            memcpy(out + head, "...", 3);
+            memcpy(out + head + 3, text + tail_start, tail + 1);
+            return;
+        }
+    }
+    snprintf(out, size, "...");
+}
+
 /* Writes text for PLplot, which reads '#' as the start of an escape sequence. */
 static void plot_text(char *out, size_t size, const char *text)
 {
@@ -102,22 +197,64 @@ static void begin_page(const char *device, const char *path)
     plsexit(on_plplot_error);
     plsdev(device);
     plsfnam(path);
-    plspage(0.0, 0.0, 960, 640, 0, 0);
+    plspage(0.0, 0.0, PAGE_WIDTH_PX, page_height_px, 0, 0);
     plscmap0(red, green, blue, COLOR_COUNT);
     plinit();
     pladv(0);
+
+    /* PLplot gives a taller page larger letters; keep them at TEXT_HEIGHT_PX. */
+    PLFLT xmin_mm, xmax_mm, ymin_mm, ymax_mm;
+    plgspa(&xmin_mm, &xmax_mm, &ymin_mm, &ymax_mm);
+    plschr(TEXT_HEIGHT_PX * (xmax_mm - xmin_mm) / PAGE_WIDTH_PX, 1.0);
     plcol0(COLOR_AXES);
 }
 
-/* Writes labels under the x axis, perpendicular to it, at x = 1..n of [xmin, xmax].
- * Label i starts stride bytes after label i - 1. */
-static void label_x_axis(int n, const char *first_label, size_t stride, double xmin, double xmax)
+/* The x-axis labels of a figure: n labels, label i at stride * i bytes after
+ * first, under an axis whose bottom is at the fraction bottom of the base page. */
+typedef struct axis_labels {
+    int n;
+    const char *first;
+    size_t stride;
+    double bottom;
+} axis_labels;
+
+/* Returns the maximum width of a label on the page, in pixels. */
+static double label_room_px(const axis_labels *labels)
 {
-    char text[2 * PLOT_LABEL_BYTES];
-    for (int i = 0; i < n; i++) {
-        plot_text(text, sizeof text, first_label + (size_t)i * stride);
-        plmtex("bv", 0.5, (i + 1 - xmin) / (xmax - xmin), 1.0, text);
+    const double free_chars = LABEL_GAP_CHARS + LABEL_MARGIN_CHARS;
+    return page_y(labels->bottom) * page_height_px - free_chars * TEXT_HEIGHT_PX * LABEL_SCALE;
+}
+
+/* Returns the page height that fits the widest label whole, within
+ * PAGE_MAX_HEIGHT_PX; wider labels are cut by fit_label. */
+static int fit_page_height(const axis_labels *labels)
+{
+    double widest = 0.0;
+    for (int i = 0; i < labels->n; i++) {
+        const char *text = labels->first + (size_t)i * labels->stride;
+        widest = fmax(widest, label_width_px(text, strlen(text)));
     }
+    page_height_px = PAGE_HEIGHT_PX;
+    const double missing = ceil(widest - label_room_px(labels));
+    if (missing <= 0.0)
+        return PAGE_HEIGHT_PX;
+    return missing < PAGE_MAX_HEIGHT_PX - PAGE_HEIGHT_PX ? PAGE_HEIGHT_PX + (int)missing
+                                                         : PAGE_MAX_HEIGHT_PX;
+}
+
+/* Writes the labels under the x axis, perpendicular to it, at x = 1..n of
+ * [xmin, xmax], each cut to the room under the axis. */
+static void label_x_axis(const axis_labels *labels, double xmin, double xmax)
+{
+    const double room_px = label_room_px(labels);
+    plschr(0.0, LABEL_SCALE);
+    char fitted[PLOT_LABEL_BYTES], text[2 * PLOT_LABEL_BYTES];
+    for (int i = 0; i < labels->n; i++) {
+        fit_label(fitted, sizeof fitted, labels->first + (size_t)i * labels->stride, room_px);
+        plot_text(text, sizeof text, fitted);
+        plmtex("bv", LABEL_GAP_CHARS, (i + 1 - xmin) / (xmax - xmin), 1.0, text);
+    }
+    plschr(0.0, 1.0);
 }
 
 /* Returns [lo, hi] around the points' error bars with a margin, inside [0, 1]. */
@@ -144,8 +281,8 @@ static bool times_increase(const plot_point *points, int n)
     return n > 1;
 }
 
-static void draw_accuracy(const plot_point *points, int n, PLFLT *x, PLFLT *y, PLFLT *lo,
-                          PLFLT *hi)
+static void draw_accuracy(const plot_point *points, int n, const axis_labels *labels, PLFLT *x,
+                          PLFLT *y, PLFLT *lo, PLFLT *hi)
 {
     const bool by_time = times_increase(points, n);
     for (int i = 0; i < n; i++) {
@@ -160,11 +297,11 @@ static void draw_accuracy(const plot_point *points, int n, PLFLT *x, PLFLT *y, P
     const double xmin = by_time ? x[0] - 0.05 * span : 0.5;
     const double xmax = by_time ? x[n - 1] + 0.05 * span : n + 0.5;
 
-    plvpor(0.1, 0.95, by_time ? 0.12 : 0.3, 0.9);
+    set_viewport(0.1, 0.95, labels->bottom, 0.9);
     plwind(xmin, xmax, ymin, ymax);
     plbox(by_time ? "bcnst" : "bc", 0.0, 0, "bcfnstv", 0.0, 0);
     if (!by_time)
-        label_x_axis(n, points[0].label, sizeof *points, xmin, xmax);
+        label_x_axis(labels, xmin, xmax);
     pllab(by_time ? "time since programming (s)" : "", "top-1 accuracy",
           "Top-1 accuracy (error bars: std over seeds)");
     plcol0(COLOR_DATA);
@@ -173,14 +310,14 @@ static void draw_accuracy(const plot_point *points, int n, PLFLT *x, PLFLT *y, P
     plerry(n, x, lo, hi);
 }
 
-static void draw_utilization(const plot_bars *bars)
+static void draw_utilization(const plot_bars *bars, const axis_labels *labels)
 {
     const int n = bars->n_bars;
     const double xmin = 0.5, xmax = n + 0.5;
-    plvpor(0.1, 0.95, 0.35, 0.9);
+    set_viewport(0.1, 0.95, labels->bottom, 0.9);
     plwind(xmin, xmax, 0.0, 100.0);
     plbox("bc", 0.0, 0, "bcnstv", 0.0, 0);
-    label_x_axis(n, bars->bars[0].label, sizeof *bars->bars, xmin, xmax);
+    label_x_axis(labels, xmin, xmax);
     pllab("", "cells used (% of its tiles)", "Cell utilization per linear layer");
 
     plcol0(COLOR_DATA);
@@ -229,7 +366,7 @@ static void draw_cost_panel(const plot_bars *bars, bool energy, double bottom, d
     double lo, hi;
     log_range(bars, energy, &lo, &hi);
     plcol0(COLOR_AXES);
-    plvpor(0.1, 0.76, bottom, top);
+    set_viewport(0.1, 0.76, bottom, top);
     plwind(xmin, xmax, lo, hi);
     plbox("bc", 0.0, 0, "bcnstvl", 0.0, 0);
     pllab("", energy ? "energy (pJ)" : "latency (ns)",
@@ -250,7 +387,7 @@ static void draw_cost_panel(const plot_bars *bars, bool energy, double bottom, d
 static void draw_domain_legend(void)
 {
     static const char *const domains[PLOT_N_DOMAINS] = PLOT_DOMAINS;
-    plvpor(0.78, 0.98, 0.55, 0.9);
+    set_viewport(0.78, 0.98, 0.55, 0.9);
     plwind(0.0, 1.0, 0.0, PLOT_N_DOMAINS);
     for (int d = 0; d < PLOT_N_DOMAINS; d++) {
         const PLFLT y0 = PLOT_N_DOMAINS - d - 0.8, y1 = PLOT_N_DOMAINS - d - 0.2;
@@ -262,14 +399,13 @@ static void draw_domain_legend(void)
     }
 }
 
-static void draw_cost(const plot_bars *bars)
+static void draw_cost(const plot_bars *bars, const axis_labels *labels)
 {
     draw_cost_panel(bars, true, 0.66, 0.92);
-    draw_cost_panel(bars, false, 0.38, 0.62);
-    /* Node names run long: smaller letters under the axis. */
+    draw_cost_panel(bars, false, labels->bottom, 0.62);
     plcol0(COLOR_AXES);
+    label_x_axis(labels, 0.5, bars->n_bars + 0.5);
     plschr(0.0, 0.6);
-    label_x_axis(bars->n_bars, bars->bars[0].label, sizeof *bars->bars, 0.5, bars->n_bars + 0.5);
     draw_domain_legend();
     plschr(0.0, 1.0);
 }
@@ -282,6 +418,17 @@ typedef struct figure {
     plot_point *points;
     plot_bars bars;
 } figure;
+
+/* Returns the x-axis labels of the figure and the bottom of its lowest panel. */
+static axis_labels figure_labels(const figure *fig)
+{
+    if (fig->accuracy && times_increase(fig->points, fig->n_points))
+        return (axis_labels){.n = 0, .bottom = 0.12};
+    if (fig->accuracy)
+        return (axis_labels){fig->n_points, fig->points[0].label, sizeof *fig->points, 0.3};
+    return (axis_labels){fig->bars.n_bars, fig->bars.bars[0].label, sizeof *fig->bars.bars,
+                         fig->cost ? 0.38 : 0.35};
+}
 
 /* Draws the figure into the temporary file beside path, then renames it over
  * path. device is "pngcairo" or "svgcairo". */
@@ -310,15 +457,17 @@ static int write_figure(const figure *fig, const char *device, const char *path)
 
     drawing_path = temp;
     figure_path = path;
+    const axis_labels labels = figure_labels(fig);
+    page_height_px = fit_page_height(&labels);
     begin_page(device, temp);
     const size_t n = (size_t)fig->n_points + 1;
     if (fig->accuracy)
-        draw_accuracy(fig->points, fig->n_points, scratch, scratch + n, scratch + 2 * n,
+        draw_accuracy(fig->points, fig->n_points, &labels, scratch, scratch + n, scratch + 2 * n,
                       scratch + 3 * n);
     else if (fig->cost)
-        draw_cost(&fig->bars);
+        draw_cost(&fig->bars, &labels);
     else
-        draw_utilization(&fig->bars);
+        draw_utilization(&fig->bars, &labels);
     plend();
     drawing_path = NULL;
     free(scratch);

@@ -10,8 +10,9 @@
 
 #include <stdbool.h>
 
-/* Maximum size of a label kept from a file or node name, in bytes, with its NUL. */
-#define PLOT_LABEL_BYTES 48
+/* Maximum size of a label kept from a file or node name, in bytes, with its NUL.
+ * plot.c shortens the labels further to the room the figure has. */
+#define PLOT_LABEL_BYTES 128
 
 /* One `aimcc eval --json` result. */
 typedef struct plot_point {

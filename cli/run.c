@@ -193,8 +193,8 @@ static aimcc_status load_inputs(aimcc_ctx *ctx, aimcc_arena *arena, const run_re
 {
     for (int i = 0; i < request->n_inputs; i++) {
         inputs[i].path = request->inputs[i];
-        const aimcc_status status = cli_tensor_read(ctx, arena, inputs[i].path, &inputs[i].name,
-                                                    &inputs[i].tensor);
+        const aimcc_status status = cli_tensor_read(ctx, arena, "-i", inputs[i].path,
+                                                    &inputs[i].name, &inputs[i].tensor);
         if (status != AIMCC_OK)
             return status;
     }

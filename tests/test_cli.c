@@ -22,6 +22,7 @@
 #include "../cli/convert.c"
 #include "../cli/files.c"
 #include "../cli/npy.c"
+#include "../cli/tensor_file.c"
 #include "onnx.pb-c.h"
 #include "test_pipeline.h"
 #include "test_support.h"
@@ -1500,6 +1501,229 @@ static void test_cli_plot_bad_json_names_field(void **state)
     assert_no_temp_files();
 }
 
+/* ---- messages about --calib, --set and sample shapes ---- */
+
+/* Writes the inputs of MNIST cases 0 and 1 to path as f32 samples of the
+ * given shape (first axis = samples); each contains the 784 pixels in C order. */
+static void write_mnist_samples(const char *path, int rank, const int64_t *dims)
+{
+    static float pixels[2][784];
+    for (int k = 0; k < 2; k++) {
+        test_tensor input, output;
+        read_mnist_case(k, &input, &output);
+        assert_int_equal(test_tensor_count(&input.tensor), 784);
+        memcpy(pixels[k], input.tensor.data, sizeof pixels[k]);
+        test_tensor_free(&input);
+        test_tensor_free(&output);
+    }
+    aimrt_tensor x = {AIMRT_DTYPE_FLOAT, rank, {0}, pixels};
+    memcpy(x.dims, dims, (size_t)rank * sizeof *dims);
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    assert_int_equal(cli_npy_write(ctx, path, &x), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+}
+
+static void test_cli_set_error_names_target(void **state)
+{
+    char model[1024], target[1024], calib[512], output[512], err[4096], expected[4096];
+    mnist_path(model, sizeof model, "model.onnx");
+    test_source_path(target, sizeof target, "targets/sram-charge.json");
+    scratch_path(calib, sizeof calib, "calib_set.npy");
+    scratch_path(output, sizeof output, "set_error.aimc");
+    write_mnist_samples(calib, 4, (const int64_t[]){2, 1, 28, 28});
+
+    /* The line names the target file and the --set argument, not the --calib file. */
+    const char *args[] = {"compile", model, "-t", target, "--calib", calib,
+                          "--set", "adc.bits=banana", "-o", output, NULL};
+    assert_int_equal(run_aimcc(args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    snprintf(expected, sizeof expected,
+             "aimcc: error: [target] %s: --set adc.bits=banana: invalid value for key "
+             "\"adc.bits\"; allowed: an integer from 1 to 16.\n",
+             target);
+    assert_string_equal(err, expected);
+    assert_null(strstr(err, calib));
+    assert_false(test_path_exists(output));
+}
+
+static void test_cli_missing_data_names_option(void **state)
+{
+    char model[1024], program[512], labels[512], output[512], err[4096];
+    mnist_path(model, sizeof model, "model.onnx");
+    scratch_path(output, sizeof output, "missing_calib.aimc");
+    const char *compile_args[] = {"compile", model, "--calib", "/nonexistent/x.npy", "-o",
+                                  output, NULL};
+    assert_int_equal(run_aimcc(compile_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_string_equal(err, "aimcc: error: /nonexistent/x.npy: the --calib file was not found; "
+                             "check the path\n");
+    assert_false(test_path_exists(output));
+
+    compile_mnist(program, sizeof program);
+    scratch_path(labels, sizeof labels, "missing_x_labels.npy");
+    const int64_t label_values[2] = {0, 1};
+    const aimrt_tensor y = {AIMRT_DTYPE_INT64, 1, {2}, (void *)label_values};
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    assert_int_equal(cli_npy_write(ctx, labels, &y), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+    const char *eval_args[] = {"eval", program, "--inputs", "/nonexistent/x.npy", "--labels",
+                               labels, NULL};
+    assert_int_equal(run_aimcc(eval_args, NULL, 0, err, sizeof err), CLI_EXIT_INPUT);
+    assert_string_equal(err, "aimcc: error: /nonexistent/x.npy: the --inputs file was not "
+                             "found; check the path\n");
+}
+
+typedef struct layout_case {
+    int rank;
+    int64_t dims[4];
+    int input_rank;
+    int64_t input_dims[4];
+    bool fits;
+} layout_case;
+
+static void test_sample_shape_fits_rule(void **state)
+{
+    /* Per-sample shapes, worked out by hand against the rule: flat on either
+     * side, or equal once the size-1 axes are dropped. */
+    static const layout_case cases[] = {
+        {1, {784}, 3, {1, 28, 28}, true},         /* flat export */
+        {2, {1, 784}, 3, {1, 28, 28}, true},      /* flat with a unit axis */
+        {3, {28, 28, 1}, 3, {1, 28, 28}, true},   /* only the unit axis moves */
+        {2, {28, 28}, 3, {1, 28, 28}, true},      /* unit axis dropped */
+        {3, {1, 28, 28}, 3, {1, 28, 28}, true},   /* the same shape */
+        {2, {28, 28}, 1, {784}, true},            /* a flat input */
+        {0, {0}, 1, {1}, true},                   /* scalar samples */
+        {2, {14, 56}, 3, {1, 28, 28}, false},     /* another split of 784 */
+        {3, {32, 32, 3}, 3, {3, 32, 32}, false},  /* NHWC for NCHW */
+        {3, {28, 1, 28}, 3, {28, 28, 1}, true},   /* unit axes anywhere */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const layout_case *c = &cases[i];
+        const bool fits = cli_sample_shape_fits(c->rank, c->dims, c->input_rank, c->input_dims);
+        if (fits != c->fits)
+            print_error("case %zu: fits %d, expected %d\n", i, fits, c->fits);
+        assert_int_equal(fits, c->fits);
+    }
+}
+
+/* Returns the count of lines in text that start with "aimcc: warning: " and contain needle. */
+static int count_warnings(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        const size_t length = end ? (size_t)(end - line) : strlen(line);
+        const char *found = strstr(line, needle);
+        if (strncmp(line, "aimcc: warning: ", 16) == 0 && found && found < line + length)
+            n++;
+        line = end ? end + 1 : NULL;
+    }
+    return n;
+}
+
+static void test_cli_sample_layout_warning(void **state)
+{
+    char model[1024], program[512], calib_program[512], labels[512], odd[512], flat[512];
+    char nhwc[512], err[4096], expected[1024];
+    mnist_path(model, sizeof model, "model.onnx");
+    compile_mnist(program, sizeof program);
+    scratch_path(calib_program, sizeof calib_program, "layout.aimc");
+    scratch_path(labels, sizeof labels, "layout_labels.npy");
+    scratch_path(odd, sizeof odd, "layout_14x56.npy");
+    scratch_path(flat, sizeof flat, "layout_flat.npy");
+    scratch_path(nhwc, sizeof nhwc, "layout_nhwc.npy");
+    write_mnist_samples(odd, 3, (const int64_t[]){2, 14, 56});
+    write_mnist_samples(flat, 2, (const int64_t[]){2, 784});
+    write_mnist_samples(nhwc, 4, (const int64_t[]){2, 28, 28, 1});
+    const int64_t label_values[2] = {0, 1};
+    const aimrt_tensor y = {AIMRT_DTYPE_INT64, 1, {2}, (void *)label_values};
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    assert_int_equal(cli_npy_write(ctx, labels, &y), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+
+    /* [2,14,56] for the input f32[batch,1,28,28]: one warning with both shapes. */
+    snprintf(expected, sizeof expected,
+             "%s: a sample has shape f32[14,56] but graph input \"Input3\" takes f32[1,28,28] "
+             "per sample; the values are read in C order as f32[1,28,28], not transposed",
+             odd);
+    const char *compile_args[] = {"compile", model, "-t", "sram-charge", "--calib", odd, "-o",
+                                  calib_program, NULL};
+    assert_int_equal(run_aimcc(compile_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    if (count_warnings(err, expected) != 1)
+        print_error("stderr \"%s\" lacks one \"%s\"\n", err, expected);
+    assert_int_equal(count_warnings(err, expected), 1);
+    const char *eval_args[] = {"eval", program, "--inputs", odd, "--labels", labels, NULL};
+    assert_int_equal(run_aimcc(eval_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    assert_int_equal(count_warnings(err, expected), 1);
+
+    /* A flat export and channels-last with one channel are read without a warning. */
+    const char *fine[2] = {flat, nhwc};
+    for (int i = 0; i < 2; i++) {
+        const char *calib_args[] = {"compile", model, "-t", "sram-charge", "--calib", fine[i],
+                                    "-o", calib_program, NULL};
+        assert_int_equal(run_aimcc(calib_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+        assert_int_equal(count_warnings(err, "a sample has shape"), 0);
+        const char *fine_eval_args[] = {"eval", program, "--inputs", fine[i], "--labels", labels,
+                                        NULL};
+        assert_int_equal(run_aimcc(fine_eval_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+        assert_int_equal(count_warnings(err, "a sample has shape"), 0);
+    }
+}
+
+static void test_cli_inspect_dimensionless_params(void **state)
+{
+    char model[1024], program[512], err[4096];
+    static char out[1 << 16];
+    mnist_path(model, sizeof model, "model.onnx");
+    scratch_path(program, sizeof program, "capdiv.aimc");
+    const char *compile_args[] = {"compile", model, "-t", "sram-capdiv", "-o", program, NULL};
+    assert_int_equal(run_aimcc(compile_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    const char *args[] = {"inspect", program, NULL};
+    assert_int_equal(run_aimcc(args, out, sizeof out, err, sizeof err), CLI_EXIT_OK);
+
+    /* targets/sram-capdiv.json gives p_sa0 0, parasitic_spread 0.03 and adc_share 1
+     * with unit "1", and temperature 300 K. */
+    assert_non_null(strstr(out, "\n    device.faults.p_sa0 = 0\n"));
+    assert_non_null(strstr(out, "\n    circuit.capacitors.parasitic_spread = 0.03\n"));
+    assert_non_null(strstr(out, "\n    cost.adc_share = 1\n"));
+    assert_non_null(strstr(out, "\n    circuit.temperature = 300 K\n"));
+    assert_null(strstr(out, " = 0 1\n"));
+}
+
+/* Returns the height attribute of an SVG file written by cairo, in points. */
+static double svg_height(const char *path)
+{
+    char head[1024] = {0};
+    read_head(path, (unsigned char *)head, sizeof head - 1);
+    const char *height = strstr(head, "height=\"");
+    assert_non_null(height);
+    return strtod(height + strlen("height=\""), NULL);
+}
+
+static void test_cli_plot_long_labels_fit(void **state)
+{
+    char short_report[512], long_report[512], svg[512], err[4096];
+    write_scratch_file(short_report, sizeof short_report, "short-labels.json",
+                       "{\"layers\": [{\"node\": \"fc1\", \"utilization\": 0.5}]}");
+    write_scratch_file(long_report, sizeof long_report, "long-labels.json",
+                       "{\"layers\": [{\"node\": \"/res3/res3.0/downsample/downsample.0/Conv\","
+                       " \"utilization\": 0.5}, {\"node\": \"/encoder/layers.11/self_attention/"
+                       "query_projection/MatMul/quantized/with/a/very/long/name/indeed\","
+                       " \"utilization\": 0.25}]}");
+    scratch_path(svg, sizeof svg, "labels.svg");
+
+    /* Short labels fit under the axis of the 960 x 640 page. */
+    const char *short_args[] = {"plot", "utilization", short_report, "-o", svg, NULL};
+    assert_int_equal(run_aimcc(short_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    assert_true(svg_height(svg) == 640.0);
+
+    /* Long ones make the page taller, up to 960, instead of running off its bottom. */
+    const char *long_args[] = {"plot", "utilization", long_report, "-o", svg, NULL};
+    assert_int_equal(run_aimcc(long_args, NULL, 0, err, sizeof err), CLI_EXIT_OK);
+    const double height = svg_height(svg);
+    if (!(height > 640.0 && height <= 960.0))
+        print_error("page height %g\n", height);
+    assert_true(height > 640.0 && height <= 960.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1534,6 +1758,12 @@ int main(void)
         cmocka_unit_test(test_cli_report_write_error),
         cmocka_unit_test(test_cli_plot_png_and_svg),
         cmocka_unit_test(test_cli_plot_bad_json_names_field),
+        cmocka_unit_test(test_cli_set_error_names_target),
+        cmocka_unit_test(test_cli_missing_data_names_option),
+        cmocka_unit_test(test_sample_shape_fits_rule),
+        cmocka_unit_test(test_cli_sample_layout_warning),
+        cmocka_unit_test(test_cli_inspect_dimensionless_params),
+        cmocka_unit_test(test_cli_plot_long_labels_fit),
     };
     return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
 }
