@@ -20,6 +20,8 @@ typedef struct layer_calibration {
     bool from_kind;       /* a static range the kind fixes */
     bool has_adc;
     float adc_min, adc_max;
+    bool has_low;         /* spans: adc_low gives each column's bottom */
+    float low_min, low_max;
     int64_t probes;       /* probe rows of the first op that has them */
 } layer_calibration;
 
@@ -49,6 +51,13 @@ static void add_op(const aimcc_module *module, const aimcc_op *op, layer_calibra
         c->adc_min = c->has_adc ? fminf(c->adc_min, value) : value;
         c->adc_max = c->has_adc ? fmaxf(c->adc_max, value) : value;
         c->has_adc = true;
+    }
+    const aimcc_value *low = op->n_inputs > 7 ? op->inputs[7] : NULL;
+    for (int64_t i = 0; low && low->data && low->rank == 1 && i < low->dims[0]; i++) {
+        const float value = ((const float *)low->data)[i];
+        c->low_min = c->has_low ? fminf(c->low_min, value) : value;
+        c->low_max = c->has_low ? fmaxf(c->low_max, value) : value;
+        c->has_low = true;
     }
     const aimcc_value *probes = op->n_inputs > 4 ? op->inputs[4] : NULL;
     if (c->probes == 0 && probes && probes->rank == 2)
@@ -82,6 +91,8 @@ void aimcc_calibrate_report_layer(cJSON *layer, const aimcc_module *module,
     cJSON_AddStringToObject(json, "input_method", method);
     add_number_or_null(json, "adc_range_min", c.has_adc, c.adc_min);
     add_number_or_null(json, "adc_range_max", c.has_adc, c.adc_max);
+    add_number_or_null(json, "adc_low_min", c.has_low, c.low_min);
+    add_number_or_null(json, "adc_low_max", c.has_low, c.low_max);
     if (c.has_adc)
         cJSON_AddStringToObject(json, "adc_method", c.from_data ? "data" : "weights");
     else
