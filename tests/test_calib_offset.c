@@ -62,21 +62,13 @@ static void compile_offset_only(const float *calib, test_program *out)
         fail_msg("compiling the MatMul for sram-charge failed: %s", out->message);
 }
 
-/* Runs rows vectors of x on a session of program on device, one at a time. */
+/* Runs rows vectors of x on a fresh session of program on device into y. */
 static void run_on(const aimrt_program *program, const aimrt_device *device, const float *x,
                    int rows, float *y)
 {
-    aimrt_session *session = NULL;
-    aimrt_error error = {0};
-    if (aimrt_session_create(program, device, 1, &session, &error) != AIMRT_OK)
-        fail_msg("session create failed: %s", error.message);
-    for (int v = 0; v < rows; v++) {
-        const void *inputs[1] = {x + v * K};
-        void *outputs[1] = {y + v * N};
-        if (aimrt_session_run(session, 1, v, inputs, outputs, &error) != AIMRT_OK)
-            fail_msg("run failed: %s", error.message);
-    }
-    aimrt_session_free(session);
+    char message[512];
+    if (test_run_vectors(program, device, x, rows, K, y, N, message, sizeof message) != AIMRT_OK)
+        fail_msg("%s", message);
 }
 
 static void test_ranges_cover_comparator_offset(void **state)
@@ -96,16 +88,10 @@ static void test_ranges_cover_comparator_offset(void **state)
 
     float x[TEST_ROWS * K], expected[TEST_ROWS * N], actual[TEST_ROWS * N];
     fill_activations(x, TEST_ROWS, 23);
-    const int32_t n_tiles = aimrt_program_n_tiles(program);
-    aimrt_tile_desc *tiles = calloc((size_t)n_tiles, sizeof *tiles);
-    assert_non_null(tiles);
-    aimrt_program_tiles(program, tiles);
-    aimrt_device *exact = NULL;
-    assert_int_equal(aimrt_device_exact_create(n_tiles, tiles, &exact), AIMRT_OK);
-    free(tiles);
+    aimrt_device *exact = test_exact_device(program);
+    assert_non_null(exact);
     run_on(program, exact, x, TEST_ROWS, expected);
-    exact->destroy(exact->state);
-    aimrt_device_free(exact);
+    test_device_destroy(exact);
 
     aimrt_sim_options options;
     aimrt_sim_options_defaults(&options);
@@ -113,8 +99,7 @@ static void test_ranges_cover_comparator_offset(void **state)
     aimrt_device *sim = NULL;
     assert_int_equal(aimrt_device_sim_create(program, &options, &sim), AIMRT_OK);
     run_on(program, sim, x, TEST_ROWS, actual);
-    sim->destroy(sim->state);
-    aimrt_device_free(sim);
+    test_device_destroy(sim);
 
     /* A 16-bit ADC over the calibrated range and the fitted correction
      * leave errors below 1e-3 of the largest output. A saturated code in

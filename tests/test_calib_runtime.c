@@ -130,20 +130,14 @@ static void set_calibration_inputs(program_op *op, int32_t probe_x, int32_t prob
 
 static aimrt_device *create_exact(const aimrt_program *program)
 {
-    const int32_t n_tiles = aimrt_program_n_tiles(program);
-    aimrt_tile_desc *tiles = calloc((size_t)n_tiles, sizeof *tiles);
-    assert_non_null(tiles);
-    aimrt_program_tiles(program, tiles);
-    aimrt_device *device = NULL;
-    assert_int_equal(aimrt_device_exact_create(n_tiles, tiles, &device), AIMRT_OK);
-    free(tiles);
+    aimrt_device *device = test_exact_device(program);
+    assert_non_null(device);
     return device;
 }
 
 static void destroy_device(aimrt_device *device)
 {
-    device->destroy(device->state);
-    aimrt_device_free(device);
+    test_device_destroy(device);
 }
 
 /* Runs rows vectors of x one sample at a time into y. */
@@ -162,12 +156,9 @@ static void run_rows(aimrt_session *session, const float *x, int rows, float *y)
 static void run_on(const aimrt_program *program, const aimrt_device *device, const float *x,
                    int rows, float *y)
 {
-    aimrt_session *session = NULL;
-    aimrt_error error = {0};
-    if (aimrt_session_create(program, device, 1, &session, &error) != AIMRT_OK)
-        fail_msg("session create failed: %s", error.message);
-    run_rows(session, x, rows, y);
-    aimrt_session_free(session);
+    char message[512];
+    if (test_run_vectors(program, device, x, rows, K, y, N, message, sizeof message) != AIMRT_OK)
+        fail_msg("%s", message);
 }
 
 /* The probes of one program: inputs and their exact outputs. */

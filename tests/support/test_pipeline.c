@@ -406,3 +406,48 @@ cleanup:
     }
     return status;
 }
+
+aimrt_device *test_exact_device(const aimrt_program *program)
+{
+    const int32_t n_tiles = aimrt_program_n_tiles(program);
+    aimrt_tile_desc *tiles = calloc(n_tiles > 0 ? (size_t)n_tiles : 1, sizeof *tiles);
+    if (tiles == NULL)
+        return NULL;
+    aimrt_program_tiles(program, tiles);
+    aimrt_device *device = NULL;
+    if (aimrt_device_exact_create(n_tiles, tiles, &device) != AIMRT_OK)
+        device = NULL;
+    free(tiles);
+    return device;
+}
+
+void test_device_destroy(aimrt_device *device)
+{
+    if (device == NULL)
+        return;
+    device->destroy(device->state);
+    aimrt_device_free(device);
+}
+
+aimrt_status test_run_vectors(const aimrt_program *program, const aimrt_device *device,
+                              const float *x, int rows, int64_t k, float *y, int64_t n,
+                              char *message, size_t size)
+{
+    aimrt_session *session = NULL;
+    aimrt_error error = {0};
+    aimrt_status status = aimrt_session_create(program, device, 1, &session, &error);
+    if (status != AIMRT_OK) {
+        snprintf(message, size, "session create: %s", error.message);
+        return status;
+    }
+
+    for (int v = 0; v < rows && status == AIMRT_OK; v++) {
+        const void *inputs[1] = {x + v * k};
+        void *outputs[1] = {y + v * n};
+        status = aimrt_session_run(session, 1, v, inputs, outputs, &error);
+        if (status != AIMRT_OK)
+            snprintf(message, size, "run of vector %d: %s", v, error.message);
+    }
+    aimrt_session_free(session);
+    return status;
+}

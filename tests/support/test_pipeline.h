@@ -67,6 +67,20 @@ aimrt_status test_run_program(const test_program *program, const test_tensor *in
                               test_tensor *outputs, int max_outputs, int *n_outputs, char *message,
                               size_t size);
 
+/* Creates the exact device for the tiles of a loaded program; NULL when
+ * out of memory. Free with test_device_destroy. */
+aimrt_device *test_exact_device(const aimrt_program *program);
+void test_device_destroy(aimrt_device *device);
+
+/*
+ * Runs rows vectors of x (k values each) one sample at a time through a fresh
+ * session of program on device, writing n outputs per vector into y. Returns
+ * the runtime status, with a one-line reason in message.
+ */
+aimrt_status test_run_vectors(const aimrt_program *program, const aimrt_device *device,
+                              const float *x, int rows, int64_t k, float *y, int64_t n,
+                              char *message, size_t size);
+
 /*
  * Tolerance of a comparison. Float elements pass when
  * |actual - expected| <= abs_scale * max(1, max|expected|) + rel * |expected|.
