@@ -5,6 +5,7 @@
  * report of the tiles each layer uses. Nothing is written when the
  * compilation fails.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,10 +185,19 @@ static aimcc_status read_calibration(aimcc_ctx *ctx, calib_request *calib, aimcc
     if (status == AIMCC_OK && !(calib->inputs = malloc((size_t)count * sizeof(float))))
         status = aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL,
                             "out of memory for %lld calibration values", (long long)count);
+    for (int64_t i = 0; status == AIMCC_OK && i < count; i++) {
+        calib->inputs[i] = (float)cli_element_get(x.data, x.dtype, i) * calib->scale + calib->shift;
+        /* A NaN would pass through the exact runs into probes the loader rejects. */
+        if (!isfinite(calib->inputs[i])) {
+            aimcc_ctx_set_file(ctx, calib->path);
+            status = aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, NULL, NULL,
+                                "calibration value %lld (sample %lld) is %g after --scale and "
+                                "--shift; give finite values",
+                                (long long)i, (long long)(i / (count / x.dims[0])),
+                                (double)calib->inputs[i]);
+        }
+    }
     if (status == AIMCC_OK) {
-        for (int64_t i = 0; i < count; i++)
-            calib->inputs[i] =
-                (float)cli_element_get(x.data, x.dtype, i) * calib->scale + calib->shift;
         options->calib_inputs = calib->inputs;
         options->calib_samples = x.dims[0];
         options->calib_sample_elements = count / x.dims[0];

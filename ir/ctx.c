@@ -220,9 +220,11 @@ void aimcc_log_flush_repeats(void)
 {
     for (int i = 0; i < REPEAT_SLOTS && repeats[i].fmt; i++) {
         if (repeats[i].count > 1 && aimcc_log_threshold >= AIMCC_LOG_WARN) {
-            fprintf(stderr, "aimcc: warning: %s%s%s%d more warnings like \"%.80s\"\n",
+            const int more = repeats[i].count - 1;
+            fprintf(stderr, "aimcc: warning: %s%s%s%d more %s like \"%s\"\n",
                     repeats[i].pass ? "[" : "", repeats[i].pass ? repeats[i].pass : "",
-                    repeats[i].pass ? "] " : "", repeats[i].count - 1, repeats[i].fmt);
+                    repeats[i].pass ? "] " : "", more, more == 1 ? "warning" : "warnings",
+                    repeats[i].fmt);
         }
         repeats[i].fmt = NULL;
     }

@@ -180,7 +180,8 @@ static aimcc_status calibrate_without_data(calib_state *state)
     if (status == AIMCC_OK)
         AIMCC_LOG(AIMCC_LOG_WARN, NULL, NULL,
                   "%s: [calibrate] no calibration data: input ranges stay dynamic and ADC "
-                  "ranges come from the weights; pass --calib X.npy for data-driven ranges",
+                  "ranges come from the weights; pass --calib X.npy to aimcc compile for "
+                  "data-driven ranges",
                   file);
     return status;
 }

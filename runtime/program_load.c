@@ -77,7 +77,7 @@ static aimrt_status check_header(aimrt_program *program, aimrt_error *error)
     if (file_size != size)
         return aimrt_error_set(error, AIMRT_ERR_INVALID_PROGRAM,
                                "header: file size field is %llu but the file is %zu bytes; "
-                               "the file is truncated or has trailing bytes",
+                               "the file is truncated or has trailing bytes; compile it again",
                                (unsigned long long)file_size, size);
 
     program->crc = aimrt_get_u32(image + AIMRT_HEADER_CRC);

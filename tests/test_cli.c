@@ -1571,6 +1571,36 @@ static void test_cli_missing_data_names_option(void **state)
                              "found; check the path\n");
 }
 
+/* A calibration value that is not finite stops the compile before any run,
+ * naming the file, the value's index and its sample. */
+static void test_cli_calib_nan_rejected(void **state)
+{
+    (void)state;
+    char model[1024], calib[512], output[512], err[4096];
+    mnist_path(model, sizeof model, "model.onnx");
+    scratch_path(calib, sizeof calib, "nan_calib.npy");
+    scratch_path(output, sizeof output, "nan_calib.aimc");
+    float values[2 * 28 * 28];
+    for (int i = 0; i < 2 * 28 * 28; i++)
+        values[i] = (float)(i % 256);
+    values[28 * 28 + 5] = NAN;
+    const aimrt_tensor x = {AIMRT_DTYPE_FLOAT, 3, {2, 28, 28}, values};
+    aimcc_ctx *ctx = aimcc_ctx_create();
+    assert_int_equal(cli_npy_write(ctx, calib, &x), AIMCC_OK);
+    aimcc_ctx_destroy(ctx);
+
+    const char *args[] = {"compile", model, "-t", "rram-resdiv", "--calib", calib, "-o", output,
+                          NULL};
+    assert_int_not_equal(run_aimcc(args, NULL, 0, err, sizeof err), 0);
+    char expected[1024];
+    snprintf(expected, sizeof expected,
+             "aimcc: error: %s: calibration value 789 (sample 1) is nan after --scale and "
+             "--shift; give finite values\n",
+             calib);
+    assert_string_equal(err, expected);
+    assert_false(test_path_exists(output));
+}
+
 typedef struct layout_case {
     int rank;
     int64_t dims[4];
@@ -1760,6 +1790,7 @@ int main(void)
         cmocka_unit_test(test_cli_plot_bad_json_names_field),
         cmocka_unit_test(test_cli_set_error_names_target),
         cmocka_unit_test(test_cli_missing_data_names_option),
+        cmocka_unit_test(test_cli_calib_nan_rejected),
         cmocka_unit_test(test_sample_shape_fits_rule),
         cmocka_unit_test(test_cli_sample_layout_warning),
         cmocka_unit_test(test_cli_inspect_dimensionless_params),
