@@ -53,14 +53,17 @@ static const char *text_of(const cJSON *object, const char *key)
 
 static void print_table(const cJSON *estimates, FILE *out)
 {
-    fprintf(out, "cost estimates (per inference; docs/cost-model.md):\n");
+    fprintf(out, "cost estimates (per inference; docs/cost-model.md). util: share of the "
+                 "layer's tile cells in use; error: estimated rms output error over the rms "
+                 "output, before sensitivity:\n");
     fprintf(out, "  %-40s %-14s %-14s %6s %6s %12s %12s %12s %7s\n", "layer", "domain",
-            "runner-up", "tiles", "util", "energy_pJ", "latency_ns", "area_um2", "error");
+            "runner-up", "tiles", "util_%", "energy_pJ", "latency_ns", "area_um2", "error");
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(estimates, "layers");
     for (const cJSON *l = layers ? layers->child : NULL; l; l = l->next)
-        fprintf(out, "  %-40s %-14s %-14s %6.0f %6.3f %12.4g %12.4g %12.4g %7.3f\n",
+        fprintf(out, "  %-40s %-14s %-14s %6.0f %6.1f %12.4g %12.4g %12.4g %7.3f\n",
                 text_of(l, "node"), text_of(l, "domain"), text_of(l, "runner_up"),
-                number_of(l, "tiles"), number_of(l, "utilization"), number_of(l, "energy_pj"),
+                number_of(l, "tiles"), 100.0 * number_of(l, "utilization"),
+                number_of(l, "energy_pj"),
                 number_of(l, "latency_ns"), number_of(l, "area_um2"), number_of(l, "error"));
     const cJSON *total = cJSON_GetObjectItemCaseSensitive(estimates, "total");
     fprintf(out,
