@@ -11,6 +11,8 @@
 #   BUILD (environment): the build folder, default build.
 #   COMPILE (environment): more compile options for every row, such as
 #   "--calib X.npy".
+#   ROWS (environment): "base" (all effects, no effect), "without", "alone"
+#   or "all" (the default), so two runs can share the rows of one table.
 #   TIMES: seconds since programming, default "0 3600 86400".
 # Prints a Markdown table.
 set -eu
@@ -60,15 +62,22 @@ printf '\n|---|'
 for t in $times; do printf -- '---|'; done
 printf '\n'
 
-row "all effects"
-# shellcheck disable=SC2086 # all_off holds several --set words on purpose
-row "no effect" $all_off
-echo "$effects" | while IFS='|' read -r name off; do
-    # shellcheck disable=SC2086
-    row "without $name" $off
-done
-echo "$effects" | while IFS='|' read -r name off; do
-    others=$(echo "$effects" | grep -v "^$name|" | cut -d'|' -f2 | tr '\n' ' ')
-    # shellcheck disable=SC2086
-    row "$name alone" $others
-done
+rows=${ROWS:-all}
+if [ "$rows" = all ] || [ "$rows" = base ]; then
+    row "all effects"
+    # shellcheck disable=SC2086 # all_off holds several --set words on purpose
+    row "no effect" $all_off
+fi
+if [ "$rows" = all ] || [ "$rows" = without ]; then
+    echo "$effects" | while IFS='|' read -r name off; do
+        # shellcheck disable=SC2086
+        row "without $name" $off
+    done
+fi
+if [ "$rows" = all ] || [ "$rows" = alone ]; then
+    echo "$effects" | while IFS='|' read -r name off; do
+        others=$(echo "$effects" | grep -v "^$name|" | cut -d'|' -f2 | tr '\n' ' ')
+        # shellcheck disable=SC2086
+        row "$name alone" $others
+    done
+fi
