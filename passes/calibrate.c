@@ -130,15 +130,21 @@ static void log_ranges(const calib_state *state)
 {
     for (int i = 0; i < state->n_ops; i++) {
         const calib_op *item = &state->ops[i];
-        float low = 0.0f, high = 0.0f;
+        float low = 0.0f, high = 0.0f, bottom = 0.0f;
         for (int64_t c = 0; c < item->n_adc; c++) {
             low = c == 0 || item->adc_range[c] < low ? item->adc_range[c] : low;
             high = item->adc_range[c] > high ? item->adc_range[c] : high;
+            if (item->adc_low != NULL)
+                bottom = c == 0 || item->adc_low[c] < bottom ? item->adc_low[c] : bottom;
         }
+        char spans[64] = "";
+        if (item->adc_low != NULL)
+            snprintf(spans, sizeof spans, " (tops of spans, bottoms from %.6g)", (double)bottom);
         AIMCC_LOG(AIMCC_LOG_INFO, CALIBRATE_PASS, item->op->node,
-                  "input range %.6g (%s), ADC ranges %.6g to %.6g over %lld columns, %lld probes",
+                  "input range %.6g (%s), ADC ranges %.6g to %.6g%s over %lld columns, %lld "
+                  "probes",
                   item->input_range, item->input_range > 0.0 ? "static" : "dynamic",
-                  (double)low, (double)high, (long long)item->n_adc,
+                  (double)low, (double)high, spans, (long long)item->n_adc,
                   (long long)item->sample.n);
     }
 }
