@@ -7,6 +7,13 @@
  * tiles are written the session hands each block's ranges to the device's
  * set_adc_span or set_adc_range; a device without either (the exact
  * device) reads losslessly.
+ *
+ * A span describes the signal, and the session centres it on the chip's
+ * own comparator offsets, as a SAR ADC's foreground offset calibration
+ * does: it converts one zero input per block over the symmetric range that
+ * covers the span, and moves each column's span by the level it reads. A
+ * span that ignored the offset would saturate codes at one end, and the
+ * per-column correction cannot restore a saturated code.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -70,6 +77,42 @@ static aimrt_status send_block(const aimrt_device *device, const program_block *
     return aimrt_device_set_adc_range(device)(device->state, t, col0, n, scratch);
 }
 
+/* Key of the zero-input conversion of block b: sample 1 with an MVM index
+ * far above any inference's (which count from 0 per sample) and apart from
+ * the probes' (sample 0). */
+#define ZERO_SAMPLE 1
+#define ZERO_MVM_TOP ((INT64_C(1) << 32) - 1)
+
+/* Reads the n columns of block b with a zero input on the symmetric range
+ * already set, and sets their spans [low, high] moved by the levels read.
+ * zero has room for the block's rows, level for n values and moved for 2n. */
+static aimrt_status centre_block(const aimrt_device *device, const program_block *b, int index,
+                                 int64_t n, const float *low, const float *high, float *zero,
+                                 double *level, float *moved)
+{
+    for (int64_t r = 0; r < b->n_rows; r++)
+        zero[r] = 0.0f;
+    const int64_t sample = ZERO_SAMPLE, mvm = ZERO_MVM_TOP - index;
+    const aimrt_status status = device->mvm(device->state, b->tile, b->tile_row, b->n_rows,
+                                            b->tile_col, n, 1, zero, level, &sample, &mvm);
+    if (status != AIMRT_OK)
+        return status;
+
+    float *moved_high = moved + n;
+    for (int64_t c = 0; c < n; c++) {
+        const bool unset = low[c] == 0.0f && high[c] == 0.0f;
+        const float shift = isfinite(level[c]) && !unset ? (float)level[c] : 0.0f;
+        moved[c] = low[c] + shift;
+        moved_high[c] = high[c] + shift;
+        if (!(moved[c] < moved_high[c]) && !unset) {
+            moved[c] = low[c];
+            moved_high[c] = high[c];
+        }
+    }
+    return aimrt_device_set_adc_span(device)(device->state, b->tile, b->tile_col, n, moved,
+                                             moved_high);
+}
+
 /* Sends the ranges of every block of op index to the device. */
 static aimrt_status set_op_ranges(aimrt_session *session, int index, aimrt_error *error)
 {
@@ -83,15 +126,33 @@ static aimrt_status set_op_ranges(aimrt_session *session, int index, aimrt_error
     const float *high = program->tensors[op->inputs[AIMRT_LINEAR_ADC_RANGE]].data;
     const float *low = span_lows(program, op);
     const int64_t columns = program->tensors[op->inputs[AIMRT_LINEAR_ADC_RANGE]].dims[0];
+    int64_t rows = 1;
+    for (int i = 0; i < op->n_blocks; i++)
+        rows = op->blocks[i].n_rows > rows ? op->blocks[i].n_rows : rows;
+    const bool centre =
+        low && aimrt_device_set_adc_span(device) && aimrt_device_set_adc_range(device);
     float *scratch = malloc((size_t)(columns > 0 ? columns : 1) * sizeof *scratch);
-    if (!scratch)
-        return aimrt_error_set(error, AIMRT_ERR_NOMEM, "op %d \"%s\": out of memory for the "
-                               "ADC ranges", index, op->node);
+    float *zero = centre ? malloc((size_t)rows * sizeof *zero) : NULL;
+    float *moved = centre ? malloc((size_t)(2 * columns + 1) * sizeof *moved) : NULL;
+    double *level = centre ? malloc((size_t)(columns + 1) * sizeof *level) : NULL;
+    if (!scratch || (centre && (!zero || !moved || !level)))
+        status = aimrt_error_set(error, AIMRT_ERR_NOMEM, "op %d \"%s\": out of memory for the "
+                                 "ADC ranges", index, op->node);
 
     for (int i = 0; i < op->n_blocks && status == AIMRT_OK; i++) {
         const program_block *b = &op->blocks[i];
         const int64_t n = program_block_columns(op, b);
-        status = send_block(device, b, n, low, high, scratch);
+        if (centre) {
+            /* The symmetric range that covers the span reads the offsets. */
+            for (int64_t c = 0; c < n; c++)
+                scratch[c] = fmaxf(fabsf(low[c]), fabsf(high[c]));
+            status = aimrt_device_set_adc_range(device)(device->state, b->tile, b->tile_col, n,
+                                                        scratch);
+            if (status == AIMRT_OK)
+                status = centre_block(device, b, i, n, low, high, zero, level, moved);
+        } else {
+            status = send_block(device, b, n, low, high, scratch);
+        }
         if (status != AIMRT_OK)
             status = aimrt_error_set(error, AIMRT_ERR_DEVICE,
                                      "op %d \"%s\": device \"%s\" failed to set the ADC ranges of "
@@ -103,6 +164,9 @@ static aimrt_status set_op_ranges(aimrt_session *session, int index, aimrt_error
         low = low ? low + n : NULL;
     }
     free(scratch);
+    free(zero);
+    free(moved);
+    free(level);
     return status;
 }
 

@@ -146,12 +146,11 @@ double aimrt_sim_readout_level_drawn(const aimrt_sim_readout_params *readout,
     if (readout->injection.scale != 0.0)
         v = aimrt_sim_injection_apply(&readout->injection, &column->switch_error, v);
     v += ktc_noise_v;
-    /* The recorded value is what the comparator compares, static offset
-     * included: ranges calibrated on it leave room for the offsets of the
-     * calibration instances instead of clipping codes the per-column
-     * correction could no longer restore. */
+    /* The recorded value is the signal alone: a chip's comparator offsets
+     * differ from the calibration instances', so the runtime centres each
+     * span on the chip's own offsets (session_adc_range.c). */
     if (analog)
-        *analog = (v - v_zero_v) / v_per_level + column->comparator_offset_v / fabs(v_per_level);
+        *analog = (v - v_zero_v) / v_per_level;
     switch (readout->kind) {
     case AIMRT_SIM_READOUT_LOSSLESS:
         return nearbyint((v - v_zero_v) / v_per_level);

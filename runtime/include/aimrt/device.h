@@ -182,7 +182,6 @@ aimrt_status aimrt_device_sim_create(const struct aimrt_program *program,
  * For a sim device created with AIMRT_SIM_RECORD_SIGNALS: stores in *value
  * the q-quantile (0 < q <= 1) of |pre-ADC value| of column col of tile,
  * in level units, over every conversion since the device was created, with
- * the static comparator offset of the column in the value, and with
  * a relative resolution of a few percent; 0 when the column converted
  * nothing. Returns AIMRT_ERR_INVALID_ARG for another device, a device
  * without the flag, or an index out of range.
