@@ -147,10 +147,8 @@ static double conversion_noise(const aimcc_tile_kind *kind)
 }
 
 /* NOTE: the estimate leaves out the node-voltage dependence of the charge
- * domain's discharge current, uncalibrated ADC ranges and the codes that a
- * chip's comparator offsets saturate beyond the calibrated ranges. The
- * simulator's sram-charge tiles lose far more accuracy than this predicts,
- * even calibrated. */
+ * domain's discharge current and uncalibrated ADC ranges. The simulator's
+ * sram-charge tiles lose more accuracy than this predicts, even calibrated. */
 double aimcc_cost_error(const aimcc_tile_kind *kind, int64_t k, int32_t phases,
                         const aimcc_cost_stats *stats)
 {
