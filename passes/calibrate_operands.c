@@ -61,7 +61,9 @@ aimcc_status calib_attach_operands(calib_state *state, calib_op *item, bool with
         return AIMCC_OK;
 
     const bool spans = ranges && item->adc_low != NULL;
-    const int n_inputs = spans ? 8 : ranges ? 7 : 6;
+    int n_inputs = 6;
+    if (ranges)
+        n_inputs = spans ? 8 : 7;
     aimcc_value **inputs = aimcc_arena_calloc(module->arena, (size_t)n_inputs, sizeof *inputs);
     if (inputs == NULL)
         return aimcc_fail(state->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type, "out of memory");

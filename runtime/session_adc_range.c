@@ -5,8 +5,8 @@
  * block order, in level units (0 keeps the device's default), and input 7
  * adc_low, which makes each range the span [adc_low, adc_range]. Once the
  * tiles are written the session hands each block's ranges to the device's
- * set_adc_span or set_adc_range; a device without either (the exact
- * device) reads losslessly.
+ * set_adc_span or set_adc_range. A device without either (the exact device)
+ * reads losslessly.
  *
  * A span describes the signal, and the session centres it on the chip's
  * own comparator offsets, as a SAR ADC's foreground offset calibration

@@ -10,7 +10,7 @@
  * The accumulators are doubles because only the exact device returns integer
  * column sums. The sim returns ADC codes times an LSB that a calibrated range
  * makes fractional, so truncating its sums would bias each output toward
- * zero. A double holds every integer up to 2^53 exactly.
+ * zero. A double represents every integer up to 2^53 exactly.
  */
 #include <math.h>
 

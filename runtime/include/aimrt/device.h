@@ -190,10 +190,10 @@ aimrt_status aimrt_device_sim_signal_quantile(const aimrt_device *device, int32_
                                               int64_t col, double q, double *value);
 
 /*
- * Like aimrt_device_sim_signal_quantile, for signed values: *high is the
+ * Like aimrt_device_sim_signal_quantile, for signed values. *high is the
  * q-quantile of the pre-ADC values of column col of tile and *low the
- * (1 - q)-quantile, so at most 1 - q of them lie above *high and at most
- * 1 - q below *low (within the histogram's resolution); both 0 when the
+ * (1 - q)-quantile. So at most 1 - q of them lie above *high and at most
+ * 1 - q below *low, within the histogram's resolution. Both are 0 when the
  * column converted nothing.
  */
 aimrt_status aimrt_device_sim_signal_span(const aimrt_device *device, int32_t tile, int64_t col,
