@@ -51,6 +51,16 @@ static const float *span_lows(const aimrt_program *program, const program_op *op
     return program->tensors[op->inputs[AIMRT_LINEAR_ADC_LOW]].data;
 }
 
+/* Sets on the n columns of block b the symmetric ranges that cover the spans
+ * [low, high]. scratch has room for n values. */
+static aimrt_status send_cover(const aimrt_device *device, const program_block *b, int64_t n,
+                               const float *low, const float *high, float *scratch)
+{
+    for (int64_t c = 0; c < n; c++)
+        scratch[c] = fmaxf(fabsf(low[c]), fabsf(high[c]));
+    return aimrt_device_set_adc_range(device)(device->state, b->tile, b->tile_col, n, scratch);
+}
+
 /* Sends the n columns of block b to the device: the span where the op has
  * one and the device takes it, else what the device takes that covers it.
  * scratch has room for n values. */
@@ -72,9 +82,7 @@ static aimrt_status send_block(const aimrt_device *device, const program_block *
     }
 
     /* A span given to a device with symmetric ranges only. */
-    for (int64_t c = 0; c < n; c++)
-        scratch[c] = fmaxf(fabsf(low[c]), fabsf(high[c]));
-    return aimrt_device_set_adc_range(device)(device->state, t, col0, n, scratch);
+    return send_cover(device, b, n, low, high, scratch);
 }
 
 /* Key of the zero-input conversion of block b: sample 1 with an MVM index
@@ -144,10 +152,7 @@ static aimrt_status set_op_ranges(aimrt_session *session, int index, aimrt_error
         const int64_t n = program_block_columns(op, b);
         if (centre) {
             /* The symmetric range that covers the span reads the offsets. */
-            for (int64_t c = 0; c < n; c++)
-                scratch[c] = fmaxf(fabsf(low[c]), fabsf(high[c]));
-            status = aimrt_device_set_adc_range(device)(device->state, b->tile, b->tile_col, n,
-                                                        scratch);
+            status = send_cover(device, b, n, low, high, scratch);
             if (status == AIMRT_OK)
                 status = centre_block(device, b, i, n, low, high, zero, level, moved);
         } else {
