@@ -74,6 +74,10 @@ static const option_spec option_specs[] = {
     {"select.max_error", false, 0, 0, "a positive number (relative output error)",
      OPTION_NUMBER, 0.0, 1e9, NULL},
     {"select.force", true, 0, 0, "a tile kind name or a domain", OPTION_TEXT, 0, 0, NULL},
+    {"select.measure", false, 0, 1,
+     "0 (estimate the layer errors) or 1 (measure them on the simulator with --calib data)"},
+    {"select.samples", false, 1, INT64_MAX,
+     "an integer from 1 to 2^63-1 (calibration samples each trial of a kind runs)"},
 };
 
 #define N_OPTION_SPECS ((int)(sizeof option_specs / sizeof option_specs[0]))

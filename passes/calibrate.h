@@ -18,6 +18,11 @@
 
 #define CALIBRATE_PASS "calibrate"
 
+/* Defaults of calibrate.seed and calibrate.instances. The seed sits far from
+ * the run seeds 1..R that `aimcc eval --repeat R` takes. */
+#define AIMCC_CALIB_DEFAULT_SEED 1000
+#define AIMCC_CALIB_DEFAULT_INSTANCES 4
+
 /* Log-spaced bins of |x|: 32 per octave (2.2 % wide) from 2^-40 to 2^40.
  * Values below 2^-40 (zeros included) count in `small`, those at or above
  * 2^40 (infinities included) in `large`; NaN is not counted. */
@@ -136,6 +141,9 @@ typedef struct calib_state {
     int64_t first_sample;         /* of the run in progress */
     int64_t batch;
     int64_t rows_gathered;        /* rows the observer saw in the current pass over the data */
+    /* Watches the ops of sim runs when not NULL (the exact runs have their own). */
+    aimrt_op_observer sim_observer;
+    void *sim_observer_user;
 } calib_state;
 
 /* Which device a run uses. */

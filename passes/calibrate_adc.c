@@ -21,10 +21,6 @@
 
 /* Default of calibrate.adc_percentile, in percent. */
 #define DEFAULT_ADC_PERCENTILE 99.99
-/* Defaults of calibrate.seed and calibrate.instances. The seed sits far from
- * the run seeds 1..R that `aimcc eval --repeat R` takes. */
-#define DEFAULT_SEED 1000
-#define DEFAULT_INSTANCES 4
 /* Default of calibrate.adc_samples: the sim runs cost 8 to 64 times the
  * exact ones on bit-sliced kinds, so they take the first 256 samples. */
 #define DEFAULT_ADC_SAMPLES 256
@@ -188,9 +184,9 @@ aimcc_status calib_adc_from_data(calib_state *state)
     if (!any)
         return AIMCC_OK;
     const aimcc_target *target = state->module->target;
-    const int64_t seed = aimcc_target_option_int(target, "calibrate.seed", NULL, DEFAULT_SEED);
+    const int64_t seed = aimcc_target_option_int(target, "calibrate.seed", NULL, AIMCC_CALIB_DEFAULT_SEED);
     const int64_t instances =
-        aimcc_target_option_int(target, "calibrate.instances", NULL, DEFAULT_INSTANCES);
+        aimcc_target_option_int(target, "calibrate.instances", NULL, AIMCC_CALIB_DEFAULT_INSTANCES);
     /* Instance i runs the i-th of `instances` contiguous shares of the first
      * calibrate.adc_samples samples. The sim runs then cost one pass over
      * them whatever the instance count. */

@@ -231,8 +231,11 @@ aimcc_status calib_run(calib_state *state, calib_device kind, uint64_t seed, int
                             "cannot create a calibration session: %s", error.message);
         goto cleanup;
     }
-    if (kind == CALIB_DEVICE_EXACT &&
-        aimrt_session_set_observer(session, observe, state) != AIMRT_OK) {
+    const bool exact = kind == CALIB_DEVICE_EXACT;
+    const aimrt_op_observer observer = exact ? observe : state->sim_observer;
+    void *observer_user = exact ? (void *)state : state->sim_observer_user;
+    if (observer != NULL &&
+        aimrt_session_set_observer(session, observer, observer_user) != AIMRT_OK) {
         status = aimcc_fail(state->ctx, AIMCC_ERR_INTERNAL, NULL, NULL,
                             "the runtime rejected the calibration observer");
         goto cleanup;

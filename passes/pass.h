@@ -39,4 +39,9 @@ const aimcc_pass *aimcc_pass_find(const char *name);
  */
 aimcc_status aimcc_pipeline_run(aimcc_ctx *ctx, aimcc_module *module, const aimcc_options *options);
 
+/* Runs the passes that follow the pass named after, in order, with their
+ * checks but without dumps; module->options is options meanwhile. */
+aimcc_status aimcc_pipeline_run_after(aimcc_ctx *ctx, aimcc_module *module,
+                                      const aimcc_options *options, const char *after);
+
 #endif

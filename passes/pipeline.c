@@ -177,3 +177,20 @@ aimcc_status aimcc_pipeline_run(aimcc_ctx *ctx, aimcc_module *module, const aimc
     module->options = NULL;
     return status;
 }
+
+aimcc_status aimcc_pipeline_run_after(aimcc_ctx *ctx, aimcc_module *module,
+                                      const aimcc_options *options, const char *after)
+{
+    int first = 0;
+    while (aimcc_pipeline[first] != NULL && strcmp(aimcc_pipeline[first]->name, after) != 0)
+        first++;
+    if (aimcc_pipeline[first] == NULL)
+        return aimcc_fail(ctx, AIMCC_ERR_INTERNAL, NULL, NULL, "no pass is named \"%s\"", after);
+    const aimcc_options *saved = module->options;
+    module->options = options;
+    aimcc_status status = AIMCC_OK;
+    for (int i = first + 1; aimcc_pipeline[i] != NULL && status == AIMCC_OK; i++)
+        status = run_pass(ctx, module, options, aimcc_pipeline[i]);
+    module->options = saved;
+    return status;
+}

@@ -18,6 +18,7 @@
 #include "passes/cost_model.h"
 #include "passes/kind_layout.h"
 #include "passes/pass.h"
+#include "passes/select_measure.h"
 
 #define SELECT_PASS "select-domain"
 
@@ -34,12 +35,16 @@ typedef struct selector {
     double max_error;
     double n_layers;      /* linear ops: they share the budget in quadrature */
     bool costed;          /* some kind has a cost parameter */
+    double *measured;     /* [layer * n_kinds + kind]: measured error, NaN where not */
+    int layer;            /* ordinal of the LINEAR op being chosen */
 } selector;
 
 /* One candidate kind of one layer. */
 typedef struct candidate {
     int kind;
     aimcc_cost_layer cost;
+    double error;          /* measured, or the estimate where not measured */
+    bool is_measured;
     double weighted_error; /* error x sensitivity */
     double score;          /* the objective */
     bool within;           /* weighted_error <= max_error */
@@ -113,8 +118,10 @@ static void describe(char *buf, size_t size, const selector *sel, const candidat
     if (used >= size)
         return;
     snprintf(buf + used, size - used,
-             "\"%s\" (%s): energy %.4g pJ, latency %.4g ns, error %.3g %s budget %.3g", kind->name,
-             aimcc_domain_name(kind->domain), c->cost.energy_j * 1e12, c->cost.latency_s * 1e9,
+             "\"%s\" (%s): energy %.4g pJ, latency %.4g ns, %s error %.3g, weighted %.3g %s "
+             "budget %.3g",
+             kind->name, aimcc_domain_name(kind->domain), c->cost.energy_j * 1e12,
+             c->cost.latency_s * 1e9, c->is_measured ? "measured" : "estimated", c->error,
              c->weighted_error, c->within ? "within" : "over", sel->max_error);
 }
 
@@ -146,7 +153,11 @@ static int collect(const selector *sel, const aimcc_op *op, const char *force, c
                      fits ? c.cost.tiles : (int64_t)0, sel->free_tiles[i]);
             continue;
         }
-        c.weighted_error = c.cost.error * sensitivity;
+        const double measured =
+            sel->measured != NULL ? sel->measured[sel->layer * target->n_kinds + i] : NAN;
+        c.is_measured = isfinite(measured);
+        c.error = c.is_measured ? measured : c.cost.error;
+        c.weighted_error = c.error * sensitivity;
         c.within = c.weighted_error <= sel->max_error;
         c.score = objective_of(sel, &c.cost);
         out[n++] = c;
@@ -297,6 +308,26 @@ static aimcc_status select_op(const selector *sel, aimcc_op *op)
     return status;
 }
 
+/* With calibration data, measures every layer's error on every kind. */
+static aimcc_status measure_errors(selector *sel, int n_layers)
+{
+    const int n_kinds = sel->module->target->n_kinds;
+    const size_t count = (size_t)n_layers * (size_t)n_kinds;
+    double *errors = malloc((count + 1) * sizeof *errors);
+    if (errors == NULL)
+        return aimcc_fail(sel->ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
+    for (size_t i = 0; i < count; i++)
+        errors[i] = NAN;
+    bool measured = false;
+    const aimcc_status status =
+        aimcc_select_measure(sel->ctx, sel->module, n_layers, errors, &measured);
+    if (status == AIMCC_OK && measured)
+        sel->measured = errors;
+    else
+        free(errors);
+    return status;
+}
+
 static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
 {
     const aimcc_target *target = module->target;
@@ -316,19 +347,26 @@ static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
     sel.max_error = aimcc_target_option_number(target, "select.max_error", NULL,
                                                DEFAULT_MAX_ERROR);
     sel.costed = n_kinds > 1 && any_cost_given(target);
+    int n_layers = 0;
     for (const aimcc_op *op = module->first; op != NULL; op = op->next)
-        sel.n_layers += op->code == AIMRT_OP_LINEAR;
+        n_layers += op->code == AIMRT_OP_LINEAR;
+    sel.n_layers = n_layers;
 
     aimcc_status status = AIMCC_OK;
+    if (sel.costed && aimcc_target_option_int(target, "select.measure", NULL, 1) != 0)
+        status = measure_errors(&sel, n_layers);
     for (aimcc_op *op = module->first; op != NULL && status == AIMCC_OK; op = op->next) {
-        if (op->code == AIMRT_OP_LINEAR)
+        if (op->code == AIMRT_OP_LINEAR) {
             status = n_kinds > 0 ? select_op(&sel, op) : check_linear(ctx, op);
+            sel.layer++;
+        }
         if (status == AIMCC_OK && op->code == AIMRT_OP_LINEAR && n_kinds == 0) {
             op->kind = 0;
             op->kind_reason = "only kind";
         }
     }
     free(sel.free_tiles);
+    free(sel.measured);
     return status;
 }
 

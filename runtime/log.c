@@ -14,6 +14,11 @@ void aimrt_log_set_level(aimrt_log_level level)
     log_level = level;
 }
 
+aimrt_log_level aimrt_log_get_level(void)
+{
+    return log_level;
+}
+
 void aimrt_log_set_callback(aimrt_log_callback callback, void *user)
 {
     log_callback = callback;

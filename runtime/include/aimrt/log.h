@@ -25,6 +25,9 @@ typedef void (*aimrt_log_callback)(aimrt_log_level level, const char *message, v
 /* Sets the most verbose level delivered; the default is AIMRT_LOG_WARN. */
 void aimrt_log_set_level(aimrt_log_level level);
 
+/* Returns the level that aimrt_log_set_level set last (AIMRT_LOG_WARN at start). */
+aimrt_log_level aimrt_log_get_level(void);
+
 /* Installs a callback; NULL restores printing on stderr with an "aimrt: " prefix. */
 void aimrt_log_set_callback(aimrt_log_callback callback, void *user);
 
