@@ -141,9 +141,10 @@ typedef struct calib_state {
     int64_t first_sample;         /* of the run in progress */
     int64_t batch;
     int64_t rows_gathered;        /* rows the observer saw in the current pass over the data */
-    /* Watches the ops of sim runs when not NULL (the exact runs have their own). */
-    aimrt_op_observer sim_observer;
-    void *sim_observer_user;
+    /* When not NULL, watches the ops of every run in place of the exact
+     * runs' histogram and probe gathering. */
+    aimrt_op_observer observer;
+    void *observer_user;
 } calib_state;
 
 /* Which device a run uses. */

@@ -231,9 +231,12 @@ aimcc_status calib_run(calib_state *state, calib_device kind, uint64_t seed, int
                             "cannot create a calibration session: %s", error.message);
         goto cleanup;
     }
-    const bool exact = kind == CALIB_DEVICE_EXACT;
-    const aimrt_op_observer observer = exact ? observe : state->sim_observer;
-    void *observer_user = exact ? (void *)state : state->sim_observer_user;
+    aimrt_op_observer observer = state->observer;
+    void *observer_user = state->observer_user;
+    if (observer == NULL && kind == CALIB_DEVICE_EXACT) {
+        observer = observe;
+        observer_user = state;
+    }
     if (observer != NULL &&
         aimrt_session_set_observer(session, observer, observer_user) != AIMRT_OK) {
         status = aimcc_fail(state->ctx, AIMCC_ERR_INTERNAL, NULL, NULL,

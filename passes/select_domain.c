@@ -36,6 +36,7 @@ typedef struct selector {
     double n_layers;      /* linear ops: they share the budget in quadrature */
     bool costed;          /* some kind has a cost parameter */
     double *measured;     /* [layer * n_kinds + kind]: measured error, NaN where not */
+    double *sensitivity;  /* [layer]: measured sensitivity, NaN where not; NULL without data */
     int layer;            /* ordinal of the LINEAR op being chosen */
 } selector;
 
@@ -125,6 +126,19 @@ static void describe(char *buf, size_t size, const selector *sel, const candidat
              c->weighted_error, c->within ? "within" : "over", sel->max_error);
 }
 
+/* Returns the factor that weighs the current layer's error: sqrt(L) because
+ * the layers' errors reach the output in quadrature, times the measured
+ * sensitivity when there is one (then sets *measured), else the column
+ * spread, since columns of small norm carry the ADC range of the largest. */
+static double layer_sensitivity(const selector *sel, const aimcc_cost_stats *stats,
+                                bool *measured)
+{
+    const double value = sel->sensitivity != NULL ? sel->sensitivity[sel->layer] : NAN;
+    if (measured != NULL)
+        *measured = isfinite(value);
+    return sqrt(sel->n_layers) * (isfinite(value) ? value : stats->column_spread);
+}
+
 /* Costs every kind that matches force and fits the free tiles; returns the
  * count, and in *tried the kinds that do not fit. */
 static int collect(const selector *sel, const aimcc_op *op, const char *force, candidate *out,
@@ -134,9 +148,7 @@ static int collect(const selector *sel, const aimcc_op *op, const char *force, c
     const aimcc_value *w = op->inputs[1];
     aimcc_cost_stats stats;
     aimcc_cost_stats_of(w, &stats);
-    /* A layer's error reaches the output with the others in quadrature, and
-     * its columns of small norm carry the ADC range of its largest one. */
-    const double sensitivity = sqrt(sel->n_layers) * stats.column_spread;
+    const double sensitivity = layer_sensitivity(sel, &stats, NULL);
     int n = 0;
     for (int i = 0; i < target->n_kinds; i++) {
         const aimcc_tile_kind *kind = &target->kinds[i];
@@ -185,13 +197,18 @@ static aimcc_status choose_by_cost(const selector *sel, aimcc_op *op, const char
     }
     qsort(all, (size_t)n, sizeof *all, compare_candidates);
 
+    aimcc_cost_stats stats;
+    aimcc_cost_stats_of(op->inputs[1], &stats);
+    bool measured = false;
+    const double sensitivity = layer_sensitivity(sel, &stats, &measured);
     char text[1024];
+    snprintf(text, sizeof text, "%ssensitivity %.3g (%s); ", force ? "forced by select.force; " : "",
+             sensitivity, measured ? "measured" : "estimated");
+    const size_t used = strlen(text);
     if (all[0].within)
-        snprintf(text, sizeof text, "%slowest %s: ", force ? "forced by select.force; " : "",
-                 sel->objective);
+        snprintf(text + used, sizeof text - used, "lowest %s: ", sel->objective);
     else
-        snprintf(text, sizeof text, "%sno kind within budget, lowest error: ",
-                 force ? "forced by select.force; " : "");
+        snprintf(text + used, sizeof text - used, "no kind within budget, lowest error: ");
     describe(text, sizeof text, sel, &all[0]);
     if (n > 1) {
         strncat(text, "; runner-up ", sizeof text - strlen(text) - 1);
@@ -314,17 +331,26 @@ static aimcc_status measure_errors(selector *sel, int n_layers)
     const int n_kinds = sel->module->target->n_kinds;
     const size_t count = (size_t)n_layers * (size_t)n_kinds;
     double *errors = malloc((count + 1) * sizeof *errors);
-    if (errors == NULL)
+    double *sensitivity = malloc(((size_t)n_layers + 1) * sizeof *sensitivity);
+    if (errors == NULL || sensitivity == NULL) {
+        free(errors);
+        free(sensitivity);
         return aimcc_fail(sel->ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
+    }
     for (size_t i = 0; i < count; i++)
         errors[i] = NAN;
+    for (int i = 0; i < n_layers; i++)
+        sensitivity[i] = NAN;
     bool measured = false;
     const aimcc_status status =
-        aimcc_select_measure(sel->ctx, sel->module, n_layers, errors, &measured);
-    if (status == AIMCC_OK && measured)
+        aimcc_select_measure(sel->ctx, sel->module, n_layers, errors, sensitivity, &measured);
+    if (status == AIMCC_OK && measured) {
         sel->measured = errors;
-    else
+        sel->sensitivity = sensitivity;
+    } else {
         free(errors);
+        free(sensitivity);
+    }
     return status;
 }
 
@@ -367,6 +393,7 @@ static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
     }
     free(sel.free_tiles);
     free(sel.measured);
+    free(sel.sensitivity);
     return status;
 }
 

@@ -51,6 +51,7 @@ typedef struct trial {
     float *reference; /* x W + b of the call being compared */
     int64_t reference_size;
     bool out_of_memory;
+    double *sensitivity; /* by layer, filled by the first trial that runs; NULL after */
 } trial;
 
 static bool is_linear(const aimcc_op *op)
@@ -189,10 +190,13 @@ static aimcc_status run_trial(aimcc_ctx *ctx, aimcc_module *copy, const aimcc_op
     const int64_t instances = aimcc_target_option_int(target, "calibrate.instances", NULL,
                                                       AIMCC_CALIB_DEFAULT_INSTANCES);
     calib_state state = {.ctx = ctx, .module = copy, .options = options,
-                         .sim_observer = observe, .sim_observer_user = t};
+                         .observer = observe, .observer_user = t};
     if (status == AIMCC_OK)
         status = calib_run(&state, CALIB_DEVICE_SIM, (uint64_t)(seed + instances), 0,
                            options->calib_samples, NULL);
+    if (status == AIMCC_OK && t->sensitivity != NULL)
+        status = aimcc_select_sensitivity(ctx, copy, options, t->layer_of_op, t->n_program_ops,
+                                          t->n_layers, t->sensitivity);
     aimcc_log_threshold = saved_level;
     aimrt_log_set_level(saved_runtime_level);
     if (status == AIMCC_OK && t->out_of_memory)
@@ -234,7 +238,7 @@ static void log_kind(const aimcc_tile_kind *kind, int64_t samples, const measure
 static aimcc_status measure_kind(aimcc_ctx *ctx, const aimcc_module *module,
                                  const aimcc_target *trial_target, int kind,
                                  const aimcc_options *options, measured_layer *layers,
-                                 int n_layers, double *errors)
+                                 int n_layers, double *errors, double **sensitivity)
 {
     const double start = now_seconds();
     aimcc_arena *arena = aimcc_arena_create();
@@ -242,7 +246,7 @@ static aimcc_status measure_kind(aimcc_ctx *ctx, const aimcc_module *module,
         return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory");
     aimcc_module *copy = NULL;
     aimcc_status status = copy_module(ctx, module, arena, &copy);
-    trial t = {.layers = layers, .n_layers = n_layers};
+    trial t = {.layers = layers, .n_layers = n_layers, .sensitivity = *sensitivity};
     if (status == AIMCC_OK) {
         copy->target = trial_target;
         for (aimcc_op *op = copy->first; op != NULL; op = op->next) {
@@ -263,6 +267,7 @@ static aimcc_status measure_kind(aimcc_ctx *ctx, const aimcc_module *module,
                 errors[l * trial_target->n_kinds + kind] =
                     sqrt(layers[l].error2 / layers[l].reference2);
         log_kind(k, options->calib_samples, layers, n_layers, now_seconds() - start);
+        *sensitivity = NULL;
     } else if (status != AIMCC_ERR_NOMEM) {
         /* The pass uses the estimate for this kind and logs the reason. */
         char line[1024];
@@ -280,7 +285,7 @@ static aimcc_status measure_kind(aimcc_ctx *ctx, const aimcc_module *module,
 }
 
 aimcc_status aimcc_select_measure(aimcc_ctx *ctx, const aimcc_module *module, int n_layers,
-                                  double *errors, bool *measured)
+                                  double *errors, double *sensitivity, bool *measured)
 {
     *measured = false;
     const aimcc_options *options = module->options;
@@ -321,12 +326,13 @@ aimcc_status aimcc_select_measure(aimcc_ctx *ctx, const aimcc_module *module, in
 
     char file[512];
     snprintf(file, sizeof file, "%s", aimcc_ctx_file(ctx));
+    double *unmeasured_sensitivity = sensitivity;
     for (int kind = 0; kind < target->n_kinds && status == AIMCC_OK; kind++) {
         /* Float kinds compute exactly, and their estimated error is 0. */
         if (aimcc_kind_is_float(&target->kinds[kind]))
             continue;
         status = measure_kind(ctx, module, &trial_target, kind, &trial_options, layers, n_layers,
-                              errors);
+                              errors, &unmeasured_sensitivity);
         aimcc_ctx_set_file(ctx, file);
         aimcc_ctx_set_pass(ctx, "select-domain");
     }

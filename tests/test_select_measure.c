@@ -6,7 +6,8 @@
  * not see the nonlinearity, so without calibration data (or with
  * select.measure=0) the cheaper kind wins; with data the pass measures each
  * kind on the simulator and moves the layer to the kind whose measured error
- * fits the budget.
+ * fits the budget, weighed by the sensitivity it measures on the exact
+ * device.
  */
 #include "test_support.h"
 
@@ -152,6 +153,20 @@ static void test_measure_moves_layer_off_nonlinear_adc(void **state)
     assert_true(runner_up > 3.0 * chosen);
 }
 
+static void test_measure_sensitivity_of_output_layer(void **state)
+{
+    fixture *f = *state;
+    const aimcc_binding sets[] = {{"select.max_error", "0.05"}};
+    const aimcc_op *op = build(f, sets, 1);
+    run_select(f, true);
+    /* The layer's output is the model's output, so noise of relative rms e
+     * there moves the output by e: the sensitivity is sqrt(L) * 1 = 1, up to
+     * float rounding, whatever the draws. */
+    assert_non_null(strstr(op->kind_reason, "(measured)"));
+    const double sensitivity = number_after(op->kind_reason, "sensitivity ");
+    assert_true(fabs(sensitivity - 1.0) < 1e-3);
+}
+
 static void test_measure_off_keeps_estimate(void **state)
 {
     fixture *f = *state;
@@ -168,6 +183,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_measure_without_data_takes_estimate, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_measure_moves_layer_off_nonlinear_adc, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_measure_sensitivity_of_output_layer, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_measure_off_keeps_estimate, setup, teardown),
     };

@@ -32,6 +32,8 @@ typedef enum aimrt_sim_effect {
     AIMRT_SIM_EFFECT_JITTER = 13,
     AIMRT_SIM_EFFECT_DELAY = 14,
     AIMRT_SIM_EFFECT_PARASITIC = 15,  /* parasitic capacitance per column */
+    AIMRT_SIM_EFFECT_SENSITIVITY = 16, /* noise the compiler adds to a layer's output to
+                                        * measure how far it moves the model's output */
 } aimrt_sim_effect;
 
 /* The key of one static stream: one draw sequence per cell. */

@@ -144,7 +144,9 @@ aimrt_status aimrt_session_run(aimrt_session *session, int64_t batch, int64_t fi
  * program, its ONNX node name and op code (an aimrt_op), and views of its
  * inputs (absent optional inputs have data NULL) and outputs at the run's
  * batch. The views are valid during the call only. The compiler's calibrate
- * pass uses it to gather the inputs and exact outputs of LINEAR ops.
+ * pass uses it to gather the inputs and exact outputs of LINEAR ops. An
+ * observer may change the values of the outputs in place, and later ops read
+ * the changed values: select-domain adds noise to a layer's output that way.
  */
 typedef void (*aimrt_op_observer)(void *user, int op_index, const char *node, int op_code,
                                   int n_inputs, const aimrt_tensor *inputs, int n_outputs,
