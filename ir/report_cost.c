@@ -7,6 +7,8 @@
  */
 #include "ir/report_cost.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir/target.h"
@@ -31,6 +33,28 @@ static void runner_up_of(const char *reason, char *name, size_t size)
         memcpy(name, at, length);
         name[length] = '\0';
     }
+}
+
+/* Returns the number after the first `label` in a select-domain reason,
+ * before its runner-up part, or NaN when the reason has none there. */
+static double reason_number(const char *reason, const char *label)
+{
+    const char *at = reason ? strstr(reason, label) : NULL;
+    const char *runner_up = reason ? strstr(reason, "runner-up") : NULL;
+    if (!at || (runner_up && at > runner_up))
+        return NAN;
+    char *end = NULL;
+    const double value = strtod(at + strlen(label), &end);
+    return end != at + strlen(label) ? value : NAN;
+}
+
+/* Adds value under key, or null when it is NaN. */
+static void add_number_or_null(cJSON *json, const char *key, double value)
+{
+    if (isnan(value))
+        cJSON_AddNullToObject(json, key);
+    else
+        cJSON_AddNumberToObject(json, key, value);
 }
 
 /* Adds b's per-inference estimates into a (the ops of one layer). */
@@ -78,6 +102,11 @@ static cJSON *layer_json(const aimcc_module *module, const aimcc_op *first,
     cJSON_AddNumberToObject(json, "latency_ns", cost->latency_s * 1e9);
     cJSON_AddNumberToObject(json, "area_um2", cost->area_m2 * 1e12);
     cJSON_AddNumberToObject(json, "error", cost->error);
+    /* With calibration data select-domain measures the chosen kind's error
+     * and the layer's sensitivity; the reason carries both. */
+    add_number_or_null(json, "measured_error",
+                       reason_number(first->kind_reason, "measured error "));
+    add_number_or_null(json, "sensitivity", reason_number(first->kind_reason, "sensitivity "));
     return json;
 }
 
