@@ -45,7 +45,9 @@ static const cli_option compile_options[] = {
      "Run the IR verifier after every pass."},
     {OPT_CALIB, "--calib", NULL, "X.npy",
      "Calibration inputs (.npy or .pb, first axis = samples): the calibrate pass sets input "
-     "and ADC ranges from them and stores probe rows (docs/calibration.md)."},
+     "and ADC ranges from them and stores probe rows (docs/calibration.md). On a target "
+     "of several tile kinds, select-domain also measures each layer's error per kind and "
+     "its sensitivity on the first select.samples of them (docs/cost-model.md)."},
     {OPT_SCALE, "--scale", NULL, "A",
      "Multiply the calibration inputs by A, in float, as aimcc eval does. Default 1."},
     {OPT_SHIFT, "--shift", NULL, "B",
