@@ -125,7 +125,9 @@ static void observe(void *user, int op_index, const char *node, int op_code, int
     }
 }
 
-/* Copies module into arena through its text form, with the weights. */
+/* Copies module into arena through its text form, with the weights.
+ * NOTE: the text holds every weight as a decimal number, about ten bytes
+ * each, so a model of 100 M weights needs about 1 GB for the copy. */
 static aimcc_status copy_module(aimcc_ctx *ctx, const aimcc_module *module, aimcc_arena *arena,
                                 aimcc_module **out)
 {
