@@ -126,8 +126,8 @@ static void observe(void *user, int op_index, const char *node, int op_code, int
 }
 
 /* Copies module into arena through its text form, with the weights.
- * NOTE: the text holds every weight as a decimal number, about ten bytes
- * each, so a model of 100 M weights needs about 1 GB for the copy. */
+ * NOTE: the text holds every weight as a decimal number of 10 to 16 bytes,
+ * so the copy of a model of 100 M weights passes through over 1 GB. */
 static aimcc_status copy_module(aimcc_ctx *ctx, const aimcc_module *module, aimcc_arena *arena,
                                 aimcc_module **out)
 {
