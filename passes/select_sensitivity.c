@@ -4,8 +4,10 @@
  * copy of the model runs the trial samples on the exact device once clean,
  * and once per layer with Gaussian noise of relative rms EPSILON added to
  * that layer's output. The sensitivity of a layer is the relative rms
- * change of the model's output (the last op's output) per unit of relative
- * error at the layer. That is rms(out - clean) / rms(clean) divided by
+ * change of the model's output per unit of relative
+ * error at the layer. The output is the last op's, or the logits that a
+ * final softmax reads, because a saturated softmax hides errors until they
+ * flip the class. That is rms(out - clean) / rms(clean) divided by
  * rms(noise) / rms(layer output). The noise in it is the noise drawn, so
  * the spread of a few draws does not enter. The noise is
  * drawn from the counter-based streams the simulator uses, keyed by the
@@ -96,9 +98,6 @@ static void observe(void *user, int op_index, const char *node, int op_code, int
                     const aimrt_tensor *inputs, int n_outputs, const aimrt_tensor *outputs)
 {
     (void)node;
-    (void)op_code;
-    (void)n_inputs;
-    (void)inputs;
     sensitivity_run *run = user;
     int64_t count = 0;
     if (op_index < 0 || op_index >= run->n_program_ops || n_outputs < 1 ||
@@ -119,8 +118,15 @@ static void observe(void *user, int op_index, const char *node, int op_code, int
     /* The observer may change an op's outputs in place: later ops read them. */
     if (layer >= 0 && layer == run->noisy_layer)
         add_noise(run, layer, y, count);
-    if (op_index == run->n_program_ops - 1)
-        record_output(run, y, count);
+    if (op_index != run->n_program_ops - 1)
+        return;
+    const bool softmax = op_code == AIMRT_OP_SOFTMAX || op_code == AIMRT_OP_LOG_SOFTMAX;
+    const aimrt_tensor *out = softmax && n_inputs >= 1 ? &inputs[0] : &outputs[0];
+    int64_t out_count = 0;
+    if (out->data != NULL && out->dtype == AIMRT_DTYPE_FLOAT &&
+        aimrt_shape_count(out->rank, out->dims, 0, &out_count) &&
+        out_count % run->calib->batch == 0)
+        record_output(run, out->data, out_count);
 }
 
 aimcc_status aimcc_select_sensitivity(aimcc_ctx *ctx, aimcc_module *compiled,

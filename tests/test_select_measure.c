@@ -63,8 +63,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Loads the target with sets and builds LINEAR(x [batch, 64], W [64, 8]) on it. */
-static aimcc_op *build(fixture *f, const aimcc_binding *sets, int n_sets)
+/* Loads the target with sets and builds LINEAR(x [batch, 64], W [64, 8]) on
+ * it, followed by a softmax over the 8 outputs when softmax is true. */
+static aimcc_op *build_model(fixture *f, const aimcc_binding *sets, int n_sets, bool softmax)
 {
     aimcc_target *target = NULL;
     if (aimcc_target_load(f->ctx, f->arena, TARGET_PATH, sets, n_sets, &target) != AIMCC_OK)
@@ -91,8 +92,23 @@ static aimcc_op *build(fixture *f, const aimcc_binding *sets, int n_sets)
     if (aimcc_ir_op_create(f->ctx, f->module, NULL, AIMRT_OP_LINEAR, "layer", "Gemm", 3, inputs,
                            0, NULL, 1, NULL, &op) != AIMCC_OK)
         fail_msg("creating the layer failed: %s", aimcc_ctx_diag(f->ctx)->message);
-    assert_int_equal(aimcc_ir_module_add_output(f->module, op->outputs[0]), AIMCC_OK);
+    aimcc_value *output = op->outputs[0];
+    if (softmax) {
+        const aimrt_attr axis = aimcc_ir_attr_int(f->module, AIMRT_ATTR_AXIS, 1);
+        aimcc_op *probabilities = NULL;
+        if (aimcc_ir_op_create(f->ctx, f->module, NULL, AIMRT_OP_SOFTMAX, "probabilities",
+                               "Softmax", 1, &output, 1, &axis, 1, NULL,
+                               &probabilities) != AIMCC_OK)
+            fail_msg("creating the softmax failed: %s", aimcc_ctx_diag(f->ctx)->message);
+        output = probabilities->outputs[0];
+    }
+    assert_int_equal(aimcc_ir_module_add_output(f->module, output), AIMCC_OK);
     return op;
+}
+
+static aimcc_op *build(fixture *f, const aimcc_binding *sets, int n_sets)
+{
+    return build_model(f, sets, n_sets, false);
 }
 
 static void run_select(fixture *f, bool with_data)
@@ -167,6 +183,18 @@ static void test_measure_sensitivity_of_output_layer(void **state)
     assert_true(fabs(sensitivity - 1.0) < 1e-3);
 }
 
+static void test_measure_sensitivity_before_softmax(void **state)
+{
+    fixture *f = *state;
+    const aimcc_binding sets[] = {{"select.max_error", "0.05"}};
+    const aimcc_op *op = build_model(f, sets, 1, true);
+    run_select(f, true);
+    /* The logits that the final softmax reads count as the model's output,
+     * so the layer that computes them has sensitivity 1 again. */
+    const double sensitivity = number_after(op->kind_reason, "sensitivity ");
+    assert_true(fabs(sensitivity - 1.0) < 1e-3);
+}
+
 static void test_measure_off_keeps_estimate(void **state)
 {
     fixture *f = *state;
@@ -185,6 +213,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_measure_moves_layer_off_nonlinear_adc, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_measure_sensitivity_of_output_layer, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_measure_sensitivity_before_softmax, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_measure_off_keeps_estimate, setup, teardown),
     };
