@@ -19,6 +19,7 @@
 #include "passes/kind_layout.h"
 #include "passes/pass.h"
 #include "passes/select_measure.h"
+#include "passes/select_packing.h"
 
 #define SELECT_PASS "select-domain"
 
@@ -31,6 +32,7 @@ typedef struct selector {
     aimcc_ctx *ctx;
     aimcc_module *module;
     int64_t *free_tiles;  /* by kind: tiles earlier layers left */
+    aimcc_tile_packing *packing; /* by kind: the tiles earlier layers filled */
     const char *objective; /* "energy", "latency" or "edp" */
     double max_error;
     double n_layers;      /* linear ops: they share the budget in quadrature */
@@ -44,6 +46,7 @@ typedef struct selector {
 typedef struct candidate {
     int kind;
     aimcc_cost_layer cost;
+    int64_t opens;         /* tiles the layer opens on the kind, packed with earlier ones */
     double error;          /* measured, or the estimate where not measured */
     bool is_measured;
     double weighted_error; /* error x sensitivity */
@@ -156,13 +159,16 @@ static int collect(const selector *sel, const aimcc_op *op, const char *force, c
             continue;
         const int32_t phases = aimcc_kind_phases(kind, aimcc_kind_input_sign(kind));
         candidate c = {.kind = i};
-        const bool fits = aimcc_cost_layer_trial(kind, w->dims[0], w->dims[1], phases,
-                                                 aimcc_cost_mvms(op), &stats, &c.cost);
-        if (!fits || c.cost.tiles > sel->free_tiles[i]) {
+        bool fits = aimcc_cost_layer_trial(kind, w->dims[0], w->dims[1], phases,
+                                           aimcc_cost_mvms(op), &stats, &c.cost);
+        c.opens = fits ? aimcc_packing_add(&sel->packing[i], kind, w->dims[0], w->dims[1], false)
+                       : -1;
+        fits = fits && c.opens >= 0;
+        if (!fits || c.opens > sel->free_tiles[i]) {
             const size_t used = strlen(tried);
             snprintf(tried + used, tried_size - used, "%s\"%s\" %s%" PRId64 " tiles, %" PRId64
                      " free", used ? ", " : "", kind->name, fits ? "needs " : "does not fit: ",
-                     fits ? c.cost.tiles : (int64_t)0, sel->free_tiles[i]);
+                     fits ? c.opens : (int64_t)0, sel->free_tiles[i]);
             continue;
         }
         const double measured =
@@ -222,8 +228,13 @@ static aimcc_status choose_by_cost(const selector *sel, aimcc_op *op, const char
         strncat(text, tried, sizeof text - strlen(text) - 1);
     }
     op->kind = all[0].kind;
-    sel->free_tiles[op->kind] -= all[0].cost.tiles;
+    const aimcc_tile_kind *chosen = &target->kinds[op->kind];
+    const int64_t opened = aimcc_packing_add(&sel->packing[op->kind], chosen,
+                                             op->inputs[1]->dims[0], op->inputs[1]->dims[1], true);
+    sel->free_tiles[op->kind] -= opened > 0 ? opened : 0;
     free(all);
+    if (opened < 0)
+        return aimcc_fail(sel->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type, "out of memory");
     op->kind_reason = aimcc_arena_printf(sel->module->arena, "%s", text);
     return op->kind_reason ? AIMCC_OK
                            : aimcc_fail(sel->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type,
@@ -368,8 +379,12 @@ static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
     }
     selector sel = {.ctx = ctx, .module = module};
     sel.free_tiles = calloc((size_t)n_kinds + 1, sizeof *sel.free_tiles);
-    if (sel.free_tiles == NULL)
+    sel.packing = calloc((size_t)n_kinds + 1, sizeof *sel.packing);
+    if (sel.free_tiles == NULL || sel.packing == NULL) {
+        free(sel.free_tiles);
+        free(sel.packing);
         return aimcc_fail(ctx, AIMCC_ERR_NOMEM, NULL, NULL, "out of memory selecting domains");
+    }
     for (int i = 0; i < n_kinds; i++)
         sel.free_tiles[i] = target->kinds[i].n_tiles;
     sel.objective = aimcc_target_option_text(target, "select.objective", NULL, "energy");
@@ -394,6 +409,9 @@ static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
             op->kind_reason = "only kind";
         }
     }
+    for (int i = 0; i < n_kinds && sel.packing != NULL; i++)
+        aimcc_packing_free(&sel.packing[i]);
+    free(sel.packing);
     free(sel.free_tiles);
     free(sel.measured);
     free(sel.sensitivity);

@@ -101,17 +101,17 @@ static void add_option(fixture *f, const char *key, const char *node, const char
                                     .number = strtod(text, NULL)};
 }
 
-/* Adds LINEAR(x [1, 64], W [64, 4]) with weights (i % 7) - 3. */
-static aimcc_op *add_layer(fixture *f, const char *node)
+/* Adds LINEAR(x [1, k], W [k, n]) with weights (i % 7) - 3. */
+static aimcc_op *add_matrix(fixture *f, const char *node, int64_t k, int64_t n)
 {
-    const int64_t x_dims[2] = {1, 64}, w_dims[2] = {64, 4};
+    const int64_t x_dims[2] = {1, k}, w_dims[2] = {k, n};
     aimcc_value *x = aimcc_ir_value_add(f->module, node, AIMCC_VALUE_INPUT, AIMRT_DTYPE_FLOAT, 2,
                                         x_dims, NULL);
     assert_non_null(x);
     x->batched = true;
     assert_int_equal(aimcc_ir_module_add_input(f->module, x), AIMCC_OK);
     float w[64 * 4];
-    for (int i = 0; i < 64 * 4; i++)
+    for (int i = 0; i < k * n && i < 64 * 4; i++)
         w[i] = (float)(i % 7 - 3);
     aimcc_value *inputs[3] = {
         x, aimcc_ir_value_add(f->module, NULL, AIMCC_VALUE_CONST, AIMRT_DTYPE_FLOAT, 2, w_dims, w),
@@ -122,6 +122,12 @@ static aimcc_op *add_layer(fixture *f, const char *node)
         fail_msg("creating %s failed: %s", node, aimcc_ctx_diag(f->ctx)->message);
     assert_int_equal(aimcc_ir_module_add_output(f->module, op->outputs[0]), AIMCC_OK);
     return op;
+}
+
+/* Adds LINEAR(x [1, 64], W [64, 4]): one block of full tile height. */
+static aimcc_op *add_layer(fixture *f, const char *node)
+{
+    return add_matrix(f, node, 64, 4);
 }
 
 static void run_select(fixture *f)
@@ -227,6 +233,28 @@ static void test_select_full_kind_skipped(void **state)
     assert_non_null(strstr(ops[8]->kind_reason, "no room on \"noisy\" needs 1 tiles, 0 free"));
 }
 
+/* Eight 8 x 1 layers on the noisy kind's 64 x 64 tiles: each block takes 8
+ * rows and 2 columns (a differential pair), so the map pass packs all eight
+ * diagonally onto one tile, and one tile of budget holds them. */
+static void test_select_small_layers_share_tile(void **state)
+{
+    fixture *f = *state;
+    f->kinds[0].n_tiles = 1;
+    add_option(f, "select.max_error", NULL, "100");
+    char names[9][8];
+    const aimcc_op *ops[9];
+    for (int i = 0; i < 9; i++) {
+        snprintf(names[i], sizeof names[i], "s%d", i);
+        ops[i] = add_matrix(f, names[i], 8, 1);
+    }
+    run_select(f);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(ops[i]->kind, 0);
+    /* The ninth finds no free row left on that tile. */
+    assert_int_equal(ops[8]->kind, 1);
+    assert_non_null(strstr(ops[8]->kind_reason, "no room on \"noisy\" needs 1 tiles, 0 free"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +265,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_select_force_unknown_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select_latency_objective, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select_full_kind_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_select_small_layers_share_tile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
