@@ -175,9 +175,6 @@ static int collect(const selector *sel, const aimcc_op *op, const char *force, c
             sel->measured != NULL ? sel->measured[sel->layer * target->n_kinds + i] : NAN;
         c.is_measured = isfinite(measured);
         c.error = c.is_measured ? measured : c.cost.error;
-        /* NOTE: layers are weighed one at a time, as if their errors added
-         * in quadrature. On the DS-CNN, four layers within this budget
-         * together cost 11 points of accuracy on the simulator. */
         c.weighted_error = c.error * sensitivity;
         c.within = c.weighted_error <= sel->max_error;
         c.score = objective_of(sel, &c.cost);
