@@ -1,9 +1,9 @@
 #!/bin/sh
-# Compiles one model for every preset with calibration data and prints, per
-# preset, the simulated top-1 accuracy (mean and standard deviation over
-# seeds 1 to R) with the cost model's energy, latency and area per inference
-# and the layers per domain, as a Markdown table. The float row runs on the
-# exact device.
+# Compiles one model for every preset with calibration data. Prints a
+# Markdown table with one row per preset: the simulated top-1 accuracy (mean
+# and standard deviation over seeds 1 to R), the cost model's energy,
+# latency and area per inference, and the layers per domain. The float row
+# runs on the exact device.
 #
 # Usage: bench/presets.sh MODEL CALIB.npy INPUTS.npy LABELS.npy ["EVAL OPTIONS"] [R]
 #   EVAL OPTIONS: more options for compile and eval alike (--scale A --shift B)

@@ -129,10 +129,11 @@ static void describe(char *buf, size_t size, const selector *sel, const candidat
              c->weighted_error, c->within ? "within" : "over", sel->max_error);
 }
 
-/* Returns the factor that weighs the current layer's error: sqrt(L) because
- * the layers' errors reach the output in quadrature, times the measured
- * sensitivity when there is one (then sets *measured), else the column
- * spread, since columns of small norm carry the ADC range of the largest. */
+/* Returns the factor that weighs the current layer's error. It is sqrt(L),
+ * because the layers' errors reach the output in quadrature, times the
+ * measured sensitivity when there is one (then it sets *measured). Else it
+ * takes the column spread: columns of small norm carry the ADC range of the
+ * largest. */
 static double layer_sensitivity(const selector *sel, const aimcc_cost_stats *stats,
                                 bool *measured)
 {

@@ -3,15 +3,15 @@
  * Measured layer errors for the select-domain pass. The estimate of
  * passes/cost_model_error.c reads each kind's noise parameters but does not
  * model how the simulated circuit turns them into output error (node
- * nonlinearity, ADC spans, what the calibration cannot correct). With calibration data
- * the pass measures instead: for each tile kind, a copy of the module with
- * every linear layer on that kind goes through the rest of the pipeline
- * (calibration included) on the first select.samples calibration samples,
- * and the program then runs those samples on one sim chip instance that no
- * calibration run used. A layer's error is the rms of y - (x W + b) over the
- * rms of x W + b, where x is the input the layer got on that chip and W, b
- * its float weights and bias, so errors of earlier layers change what a
- * layer sees but are not counted twice.
+ * nonlinearity, ADC spans, what the calibration cannot correct). With
+ * calibration data the pass measures instead. For each tile kind, a copy of
+ * the module with every linear layer on that kind goes through the rest of
+ * the pipeline (calibration included) on the first select.samples
+ * calibration samples. The program then runs those samples on one sim chip
+ * instance that no calibration run used. A layer's error is the rms of
+ * y - (x W + b) over the rms of x W + b. Here x is the input the layer got on
+ * that chip and W, b are its float weights and bias, so errors of earlier
+ * layers change what a layer sees but are not counted twice.
  */
 #include "passes/select_measure.h"
 
@@ -126,7 +126,7 @@ static void observe(void *user, int op_index, const char *node, int op_code, int
 }
 
 /* Copies module into arena through its text form, with the weights.
- * NOTE: the text holds every weight as a decimal number of 10 to 16 bytes,
+ * NOTE: the text writes every weight as a decimal number of 10 to 16 bytes,
  * so the copy of a model of 100 M weights passes through over 1 GB. */
 static aimcc_status copy_module(aimcc_ctx *ctx, const aimcc_module *module, aimcc_arena *arena,
                                 aimcc_module **out)

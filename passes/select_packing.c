@@ -14,11 +14,11 @@
 
 #include "passes/kind_layout.h"
 
-static bool reserve(aimcc_tile_packing *packing, int64_t wanted)
+static bool reserve(aimcc_tile_packing *packing, int64_t needed)
 {
-    if (wanted <= packing->capacity)
+    if (needed <= packing->capacity)
         return true;
-    const int64_t capacity = wanted > 2 * packing->capacity ? wanted : 2 * packing->capacity;
+    const int64_t capacity = needed > 2 * packing->capacity ? needed : 2 * packing->capacity;
     int64_t *row = realloc(packing->row, (size_t)capacity * sizeof *row);
     if (row == NULL)
         return false;

@@ -233,7 +233,7 @@ static void test_select_full_kind_skipped(void **state)
     assert_non_null(strstr(ops[8]->kind_reason, "no room on \"noisy\" needs 1 tiles, 0 free"));
 }
 
-/* Eight 8 x 1 layers on the noisy kind's 64 x 64 tiles: each block takes 8
+/* Eight 8 x 1 layers on the noisy kind's 64 x 64 tiles. Each block takes 8
  * rows and 2 columns (a differential pair), so the map pass packs all eight
  * diagonally onto one tile, and one tile of budget holds them. */
 static void test_select_small_layers_share_tile(void **state)

@@ -158,10 +158,10 @@ static void test_measure_moves_layer_off_nonlinear_adc(void **state)
     run_select(f, true);
     assert_string_equal(kind_name(f, op), "steady");
     assert_non_null(strstr(op->kind_reason, "measured error"));
-    /* The steady kind is limited by 8-bit quantization: inputs and weights
-     * uniform on [-1, 1] with LSB 1/127 err by about 0.004 each, and an ADC
-     * range near 3.5 rms outputs by about 2 * 3.5 / (256 * sqrt(12)) = 0.008,
-     * about 0.01 in quadrature. The bowed ADC errs far more. */
+    /* The steady kind is limited by 8-bit quantization. Inputs and weights
+     * uniform on [-1, 1] with LSB 1/127 err by about 0.004 each. An ADC
+     * range near 3.5 rms outputs errs by 2 * 3.5 / (256 * sqrt(12)) = 0.008.
+     * In quadrature that is about 0.01, and the bowed ADC errs far more. */
     const double chosen = number_after(op->kind_reason, "measured error ");
     const double runner_up = number_after(strstr(op->kind_reason, "runner-up"), "measured error ");
     print_message("measured errors: steady %g, bowed %g\n", chosen, runner_up);
