@@ -55,16 +55,23 @@ static void print_table(const cJSON *estimates, FILE *out)
 {
     fprintf(out, "cost estimates (per inference; docs/cost-model.md). util: share of the "
                  "layer's tile cells in use; error: estimated rms output error over the rms "
-                 "output, before sensitivity:\n");
-    fprintf(out, "  %-40s %-14s %-14s %6s %6s %12s %12s %12s %7s\n", "layer", "domain",
-            "runner-up", "tiles", "util_%", "energy_pJ", "latency_ns", "area_um2", "error");
+                 "output, before sensitivity; measured: the same error as select-domain "
+                 "measured it on the simulator with --calib data (- without):\n");
+    fprintf(out, "  %-40s %-14s %-14s %6s %6s %12s %12s %12s %7s %8s\n", "layer", "domain",
+            "runner-up", "tiles", "util_%", "energy_pJ", "latency_ns", "area_um2", "error",
+            "measured");
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(estimates, "layers");
-    for (const cJSON *l = layers ? layers->child : NULL; l; l = l->next)
-        fprintf(out, "  %-40s %-14s %-14s %6.0f %6.1f %12.4g %12.4g %12.4g %7.3f\n",
+    for (const cJSON *l = layers ? layers->child : NULL; l; l = l->next) {
+        const cJSON *measured_item = cJSON_GetObjectItemCaseSensitive(l, "measured_error");
+        char measured[32] = "-";
+        if (cJSON_IsNumber(measured_item))
+            snprintf(measured, sizeof measured, "%.3f", measured_item->valuedouble);
+        fprintf(out, "  %-40s %-14s %-14s %6.0f %6.1f %12.4g %12.4g %12.4g %7.3f %8s\n",
                 text_of(l, "node"), text_of(l, "domain"), text_of(l, "runner_up"),
                 number_of(l, "tiles"), 100.0 * number_of(l, "utilization"),
-                number_of(l, "energy_pj"),
-                number_of(l, "latency_ns"), number_of(l, "area_um2"), number_of(l, "error"));
+                number_of(l, "energy_pj"), number_of(l, "latency_ns"),
+                number_of(l, "area_um2"), number_of(l, "error"), measured);
+    }
     const cJSON *total = cJSON_GetObjectItemCaseSensitive(estimates, "total");
     fprintf(out,
             "  total: %.0f tiles, energy %.6g pJ, latency %.6g ns, area %.6g um^2, "
