@@ -11,7 +11,7 @@
  * instance that no calibration run used. A layer's error is the rms of
  * y - (x W + b) over the rms of x W + b. Here x is the input the layer got on
  * that chip and W, b are its float weights and bias, so errors of earlier
- * layers change what a layer sees but are not counted twice.
+ * layers change what a layer reads but are not counted twice.
  */
 #include "passes/select_measure.h"
 
