@@ -65,7 +65,7 @@ static void print_table(const cJSON *estimates, FILE *out)
         const cJSON *measured_item = cJSON_GetObjectItemCaseSensitive(l, "measured_error");
         char measured[32] = "-";
         if (cJSON_IsNumber(measured_item))
-            snprintf(measured, sizeof measured, "%.3f", measured_item->valuedouble);
+            snprintf(measured, sizeof measured, "%.3g", measured_item->valuedouble);
         fprintf(out, "  %-40s %-14s %-14s %6.0f %6.1f %12.4g %12.4g %12.4g %7.3f %8s\n",
                 text_of(l, "node"), text_of(l, "domain"), text_of(l, "runner_up"),
                 number_of(l, "tiles"), 100.0 * number_of(l, "utilization"),

@@ -37,6 +37,7 @@
 typedef struct measured_layer {
     const float *w;    /* K x N row-major */
     const float *bias; /* N, or NULL */
+    const char *node;  /* ONNX node name, for the log */
     int64_t k, n;
     double error2;     /* sum of (y - x W - b)^2 */
     double reference2; /* sum of (x W + b)^2 */
@@ -75,7 +76,7 @@ static bool collect_layers(const aimcc_module *module, measured_layer *layers, i
         const bool has_bias = b != NULL && b->data != NULL && b->dtype == AIMRT_DTYPE_FLOAT &&
                               aimcc_ir_value_count(b) == w->dims[1];
         layers[l++] = (measured_layer){.w = w->data, .bias = has_bias ? b->data : NULL,
-                                       .k = w->dims[0], .n = w->dims[1]};
+                                       .node = op->node, .k = w->dims[0], .n = w->dims[1]};
     }
     return l == n_layers;
 }
@@ -225,8 +226,8 @@ static void log_kind(const aimcc_tile_kind *kind, int64_t samples, const measure
         const double error = sqrt(layers[l].error2 / layers[l].reference2);
         low = fmin(low, error);
         high = fmax(high, error);
-        AIMCC_LOG(AIMCC_LOG_DEBUG, "select-domain", NULL, "layer %d on \"%s\": measured error %.4g",
-                  l, kind->name, error);
+        AIMCC_LOG(AIMCC_LOG_DEBUG, "select-domain", layers[l].node,
+                  "linear op %d on \"%s\": measured error %.4g", l, kind->name, error);
     }
     if (high > 0.0)
         AIMCC_LOG(AIMCC_LOG_INFO, "select-domain", NULL,
