@@ -233,6 +233,17 @@ static void test_select_full_kind_skipped(void **state)
     assert_non_null(strstr(ops[8]->kind_reason, "no room on \"noisy\" needs 1 tiles, 0 free"));
 }
 
+static void test_select_force_unknown_node_fails(void **state)
+{
+    fixture *f = *state;
+    add_option(f, "select.force", "fc_typo", "clean");
+    add_layer(f, "fc");
+    assert_int_equal(aimcc_pass_select_domain.run(f->module, f->ctx), AIMCC_ERR_INVALID_ARG);
+    const char *message = aimcc_ctx_diag(f->ctx)->message;
+    assert_non_null(strstr(message, "select.force[fc_typo] names no linear layer"));
+    assert_non_null(strstr(message, "such as \"fc\""));
+}
+
 /* Eight 8 x 1 layers on the noisy kind's 64 x 64 tiles. Each block takes 8
  * rows and 2 columns (a differential pair), so the map pass packs all eight
  * diagonally onto one tile, and one tile of budget holds them. */
@@ -266,6 +277,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_select_latency_objective, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select_full_kind_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select_small_layers_share_tile, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_select_force_unknown_node_fails, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
