@@ -159,33 +159,6 @@ static bool same_node(const char *a, const char *b)
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Checks that every map.replicate[NODE] names a node with a linear layer, so
- * a misspelled node does not pass silently. */
-static aimcc_status check_replicate_nodes(const map_state *s)
-{
-    const aimcc_target *target = s->module->target;
-    for (int i = 0; target != NULL && i < target->n_options; i++) {
-        const aimcc_target_option *option = &target->options[i];
-        if (option->key == NULL || strcmp(option->key, "map.replicate") != 0)
-            continue;
-        bool found = false;
-        for (int o = 0; o < s->n_ops && !found; o++)
-            found = same_node(s->ops[o]->node, option->node);
-        if (found)
-            continue;
-        if (s->n_ops == 0)
-            return aimcc_fail(s->ctx, AIMCC_ERR_INVALID_ARG, option->node, NULL,
-                              "--set map.replicate[%s] names a node, but the model has no "
-                              "linear layers to replicate; remove the option",
-                              option->node);
-        return aimcc_fail(s->ctx, AIMCC_ERR_INVALID_ARG, option->node, NULL,
-                          "--set map.replicate[%s] names no linear layer; allowed: the ONNX node "
-                          "name of a Conv, Gemm or MatMul with a constant weight, such as \"%s\"",
-                          option->node, s->ops[0]->node != NULL ? s->ops[0]->node : "");
-    }
-    return AIMCC_OK;
-}
-
 /* Collects and checks the LINEAR ops and groups them into layers. */
 static aimcc_status collect_layers(map_state *s)
 {
@@ -213,7 +186,7 @@ static aimcc_status collect_layers(map_state *s)
         }
         s->ops[n++] = op;
     }
-    return check_replicate_nodes(s);
+    return aimcc_check_option_nodes(s->ctx, s->module, "map.replicate", "replicate");
 }
 
 /* Returns the block count of an op: replicas x row blocks x column blocks. */

@@ -39,6 +39,13 @@ const aimcc_pass *aimcc_pass_find(const char *name);
  */
 aimcc_status aimcc_pipeline_run(aimcc_ctx *ctx, aimcc_module *module, const aimcc_options *options);
 
+/* Checks that every KEY[NODE] compile option names the ONNX node of a
+ * linear layer, so a misspelled node does not pass silently. The error
+ * names the option and one allowed node. verb says what the option does to
+ * the layer ("replicate", "place"). Defined in passes/option_nodes.c. */
+aimcc_status aimcc_check_option_nodes(aimcc_ctx *ctx, const aimcc_module *module,
+                                      const char *key, const char *verb);
+
 /* Runs the passes that follow the pass named after, in order, with their
  * checks but without dumps; module->options is options meanwhile. */
 aimcc_status aimcc_pipeline_run_after(aimcc_ctx *ctx, aimcc_module *module,

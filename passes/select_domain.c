@@ -366,39 +366,6 @@ static aimcc_status measure_errors(selector *sel, int n_layers)
     return status;
 }
 
-/* Checks that every select.force[NODE] names a node with a linear layer, so
- * a misspelled node does not pass silently. */
-static aimcc_status check_force_nodes(aimcc_ctx *ctx, const aimcc_module *module)
-{
-    const aimcc_target *target = module->target;
-    const aimcc_op *first_linear = NULL;
-    for (const aimcc_op *op = module->first; op != NULL && first_linear == NULL; op = op->next)
-        if (op->code == AIMRT_OP_LINEAR)
-            first_linear = op;
-    for (int i = 0; target != NULL && i < target->n_options; i++) {
-        const aimcc_target_option *option = &target->options[i];
-        if (option->key == NULL || strcmp(option->key, "select.force") != 0 ||
-            option->node == NULL)
-            continue;
-        bool found = false;
-        for (const aimcc_op *op = module->first; op != NULL && !found; op = op->next)
-            found = op->code == AIMRT_OP_LINEAR && op->node != NULL &&
-                    strcmp(op->node, option->node) == 0;
-        if (found)
-            continue;
-        if (first_linear == NULL)
-            return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, option->node, NULL,
-                              "--set select.force[%s] names a node, but the model has no linear "
-                              "layers to place; remove the option",
-                              option->node);
-        return aimcc_fail(ctx, AIMCC_ERR_INVALID_ARG, option->node, NULL,
-                          "--set select.force[%s] names no linear layer; allowed: the ONNX node "
-                          "name of a Conv, Gemm or MatMul with a constant weight, such as \"%s\"",
-                          option->node, first_linear->node != NULL ? first_linear->node : "");
-    }
-    return AIMCC_OK;
-}
-
 static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
 {
     const aimcc_target *target = module->target;
@@ -408,7 +375,8 @@ static aimcc_status select_domain_run(aimcc_module *module, aimcc_ctx *ctx)
         if (status != AIMCC_OK)
             return status;
     }
-    const aimcc_status force_status = check_force_nodes(ctx, module);
+    const aimcc_status force_status =
+        aimcc_check_option_nodes(ctx, module, "select.force", "place");
     if (force_status != AIMCC_OK)
         return force_status;
     selector sel = {.ctx = ctx, .module = module};
