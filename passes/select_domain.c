@@ -143,16 +143,15 @@ static double layer_sensitivity(const selector *sel, const aimcc_cost_stats *sta
     return sqrt(sel->n_layers) * (isfinite(value) ? value : stats->column_spread);
 }
 
-/* Costs every kind that matches force and fits the free tiles; returns the
- * count, and in *tried the kinds that do not fit. */
-static int collect(const selector *sel, const aimcc_op *op, const char *force, candidate *out,
+/* Costs every kind that matches force and fits the free tiles, for op's
+ * weight statistics and sensitivity; returns the count, and in *tried the
+ * kinds that do not fit. */
+static int collect(const selector *sel, const aimcc_op *op, const char *force,
+                   const aimcc_cost_stats *stats, double sensitivity, candidate *out,
                    char *tried, size_t tried_size)
 {
     const aimcc_target *target = sel->module->target;
     const aimcc_value *w = op->inputs[1];
-    aimcc_cost_stats stats;
-    aimcc_cost_stats_of(w, &stats);
-    const double sensitivity = layer_sensitivity(sel, &stats, NULL);
     int n = 0;
     for (int i = 0; i < target->n_kinds; i++) {
         const aimcc_tile_kind *kind = &target->kinds[i];
@@ -161,7 +160,7 @@ static int collect(const selector *sel, const aimcc_op *op, const char *force, c
         const int32_t phases = aimcc_kind_phases(kind, aimcc_kind_input_sign(kind));
         candidate c = {.kind = i};
         bool fits = aimcc_cost_layer_trial(kind, w->dims[0], w->dims[1], phases,
-                                           aimcc_cost_mvms(op), &stats, &c.cost);
+                                           aimcc_cost_mvms(op), stats, &c.cost);
         c.opens = fits ? aimcc_packing_add(&sel->packing[i], kind, w->dims[0], w->dims[1], false)
                        : -1;
         fits = fits && c.opens >= 0;
@@ -191,8 +190,12 @@ static aimcc_status choose_by_cost(const selector *sel, aimcc_op *op, const char
     candidate *all = calloc((size_t)target->n_kinds, sizeof *all);
     if (!all)
         return aimcc_fail(sel->ctx, AIMCC_ERR_NOMEM, op->node, op->onnx_type, "out of memory");
+    aimcc_cost_stats stats;
+    aimcc_cost_stats_of(op->inputs[1], &stats);
+    bool measured = false;
+    const double sensitivity = layer_sensitivity(sel, &stats, &measured);
     char tried[768] = "";
-    const int n = collect(sel, op, force, all, tried, sizeof tried);
+    const int n = collect(sel, op, force, &stats, sensitivity, all, tried, sizeof tried);
     if (n == 0) {
         free(all);
         const aimcc_value *w = op->inputs[1];
@@ -204,10 +207,6 @@ static aimcc_status choose_by_cost(const selector *sel, aimcc_op *op, const char
     }
     qsort(all, (size_t)n, sizeof *all, compare_candidates);
 
-    aimcc_cost_stats stats;
-    aimcc_cost_stats_of(op->inputs[1], &stats);
-    bool measured = false;
-    const double sensitivity = layer_sensitivity(sel, &stats, &measured);
     char text[1024];
     snprintf(text, sizeof text, "%ssensitivity %.3g (%s); ", force ? "forced by select.force; " : "",
              sensitivity, measured ? "measured" : "estimated");

@@ -324,8 +324,6 @@ aimcc_status aimcc_select_measure(aimcc_ctx *ctx, const aimcc_module *module, in
                                                     AIMCC_SELECT_DEFAULT_SAMPLES);
     if (trial_options.calib_samples > samples)
         trial_options.calib_samples = samples;
-    trial_options.dump_after = NULL;
-    trial_options.stop_after = NULL;
 
     char file[512];
     snprintf(file, sizeof file, "%s", aimcc_ctx_file(ctx));

@@ -165,7 +165,8 @@ static void test_measure_moves_layer_off_nonlinear_adc(void **state)
     const double chosen = number_after(op->kind_reason, "measured error ");
     const double runner_up = number_after(strstr(op->kind_reason, "runner-up"), "measured error ");
     print_message("measured errors: steady %g, bowed %g\n", chosen, runner_up);
-    assert_true(chosen > 0.0 && chosen < 0.03);
+    assert_true(chosen > 0.0);
+    assert_true(chosen < 0.03);
     assert_true(runner_up > 3.0 * chosen);
 }
 
