@@ -144,8 +144,8 @@ static double layer_sensitivity(const selector *sel, const aimcc_cost_stats *sta
 }
 
 /* Costs every kind that matches force and fits the free tiles, for op's
- * weight statistics and sensitivity; returns the count, and in *tried the
- * kinds that do not fit. */
+ * weight statistics and sensitivity. Returns the count, and lists in *tried
+ * the kinds that do not fit. */
 static int collect(const selector *sel, const aimcc_op *op, const char *force,
                    const aimcc_cost_stats *stats, double sensitivity, candidate *out,
                    char *tried, size_t tried_size)

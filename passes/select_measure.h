@@ -12,9 +12,9 @@
 
 /*
  * With calibration data in module->options, runs the model once per tile
- * kind on the simulator with every linear layer on that kind, and fills
+ * kind on the simulator with every linear layer on that kind. Fills
  * errors[layer * n_kinds + kind] with each layer's measured relative output
- * error (layers count the LINEAR ops in module order). A kind whose trial
+ * error, where layers count the LINEAR ops in module order. A kind whose trial
  * cannot be built (its tiles do not hold a layer, say) keeps NaN there, and
  * the pass falls back to the estimate. The first trial that runs also fills
  * sensitivity[layer] (see aimcc_select_sensitivity). Sets *measured when any

@@ -111,7 +111,8 @@ static aimcc_op *add_matrix(fixture *f, const char *node, int64_t k, int64_t n)
     x->batched = true;
     assert_int_equal(aimcc_ir_module_add_input(f->module, x), AIMCC_OK);
     float w[64 * 4];
-    for (int i = 0; i < k * n && i < 64 * 4; i++)
+    assert_true(k * n <= 64 * 4);
+    for (int i = 0; i < k * n; i++)
         w[i] = (float)(i % 7 - 3);
     aimcc_value *inputs[3] = {
         x, aimcc_ir_value_add(f->module, NULL, AIMCC_VALUE_CONST, AIMRT_DTYPE_FLOAT, 2, w_dims, w),
